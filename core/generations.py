@@ -1,0 +1,295 @@
+"""The job repository: generation rows from queued to completed or failed.
+
+Claims take a lease; a worker that dies simply lets it expire and the sweeper hands the job
+to someone else. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets many workers in many processes
+claim without waiting on each other; on SQLite `BEGIN IMMEDIATE` already serialises claims.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core.clock import utcnow
+from core.db import is_postgres
+from core.models import Generation
+from core.models import GenerationStatus as Status
+
+
+@dataclass(frozen=True, slots=True)
+class NewGeneration:
+    user_id: int
+    chat_id: int
+    source_message_id: int
+    status_message_id: int | None
+    style: str
+    prompt_extra: str | None
+    aspect_ratio: str
+    original_key: str
+    credits_used: int
+
+
+def new_generation_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def insert_queued(session: AsyncSession, *, job: NewGeneration, gen_id: str) -> Generation:
+    row = Generation(
+        id=gen_id,
+        user_id=job.user_id,
+        chat_id=job.chat_id,
+        source_message_id=job.source_message_id,
+        status_message_id=job.status_message_id,
+        status=Status.QUEUED,
+        style=job.style,
+        prompt_extra=job.prompt_extra,
+        aspect_ratio=job.aspect_ratio,
+        original_key=job.original_key,
+        credits_used=job.credits_used,
+        attempts=0,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def find_by_source(
+    session: AsyncSession, *, chat_id: int, source_message_id: int
+) -> Generation | None:
+    return await session.scalar(
+        select(Generation).where(
+            Generation.chat_id == chat_id, Generation.source_message_id == source_message_id
+        )
+    )
+
+
+async def count_active(session: AsyncSession, user_id: int) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Generation)
+        .where(Generation.user_id == user_id, Generation.status.in_(Status.ACTIVE))
+    )
+    return int(total or 0)
+
+
+async def claim_next(session: AsyncSession, *, lease_seconds: float) -> Generation | None:
+    """Lease the fairest queued job: users with fewer running jobs first, then oldest first."""
+    running = aliased(Generation)
+    running_of_user = (
+        select(func.count())
+        .select_from(running)
+        .where(running.user_id == Generation.user_id, running.status == Status.RUNNING)
+        .scalar_subquery()
+    )
+    query = (
+        select(Generation)
+        .where(Generation.status == Status.QUEUED)
+        .order_by(running_of_user, Generation.created_at)
+        .limit(1)
+    )
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True, of=Generation)
+    job = await session.scalar(query)
+    if job is None:
+        return None
+    now = utcnow()
+    job.status = Status.RUNNING
+    job.attempts += 1
+    job.lease_until = now + timedelta(seconds=lease_seconds)
+    job.updated_at = now
+    await session.flush()
+    return job
+
+
+async def extend_lease(session: AsyncSession, *, gen_id: str, lease_seconds: float) -> bool:
+    result = await session.execute(
+        update(Generation)
+        .where(Generation.id == gen_id, Generation.status == Status.RUNNING)
+        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_result(
+    session: AsyncSession, *, gen_id: str, result_key: str, model_cost: float | None
+) -> None:
+    """Remember the stored avatar so a retry after a crash re-sends instead of re-generating."""
+    await session.execute(
+        update(Generation)
+        .where(Generation.id == gen_id)
+        .values(result_key=result_key, model_cost=model_cost, updated_at=utcnow())
+    )
+
+
+async def complete(
+    session: AsyncSession, *, gen_id: str, file_id: str | None, result_message_id: int | None
+) -> bool:
+    now = utcnow()
+    result = await session.execute(
+        update(Generation)
+        .where(Generation.id == gen_id, Generation.status.in_(Status.ACTIVE))
+        .values(
+            status=Status.COMPLETED,
+            telegram_file_id=file_id,
+            result_message_id=result_message_id,
+            lease_until=None,
+            completed_at=now,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_failed(
+    session: AsyncSession, *, gen_id: str, error_code: str, error_message: str
+) -> Generation | None:
+    """Fail an active job; None when it had already ended (so nobody refunds twice)."""
+    now = utcnow()
+    result = await session.execute(
+        update(Generation)
+        .where(Generation.id == gen_id, Generation.status.in_(Status.ACTIVE))
+        .values(
+            status=Status.FAILED,
+            error_code=error_code,
+            error_message=error_message[:1000],
+            lease_until=None,
+            updated_at=now,
+        )
+        .returning(Generation.id)
+    )
+    if result.scalar_one_or_none() is None:
+        return None
+    return await session.get(Generation, gen_id, populate_existing=True)
+
+
+async def release(session: AsyncSession, *, gen_id: str, count_attempt: bool = False) -> None:
+    """Hand a running job back to the queue: after a failed send, or at shutdown (uncounted)."""
+    values: dict[str, object] = {"status": Status.QUEUED, "lease_until": None, "updated_at": utcnow()}
+    if not count_attempt:
+        values["attempts"] = case((Generation.attempts > 0, Generation.attempts - 1), else_=0)
+    await session.execute(
+        update(Generation)
+        .where(Generation.id == gen_id, Generation.status == Status.RUNNING)
+        .values(values)
+    )
+
+
+async def requeue_expired(session: AsyncSession, *, max_attempts: int) -> list[str]:
+    """Put jobs whose lease ran out back in the queue while they have attempts left."""
+    now = utcnow()
+    result = await session.execute(
+        update(Generation)
+        .where(
+            Generation.status == Status.RUNNING,
+            Generation.lease_until < now,
+            Generation.attempts < max_attempts,
+        )
+        .values(status=Status.QUEUED, lease_until=None, updated_at=now)
+        .returning(Generation.id)
+    )
+    return list(result.scalars())
+
+
+async def exhausted_expired(session: AsyncSession, *, max_attempts: int) -> list[str]:
+    rows = await session.scalars(
+        select(Generation.id).where(
+            Generation.status == Status.RUNNING,
+            Generation.lease_until < utcnow(),
+            Generation.attempts >= max_attempts,
+        )
+    )
+    return list(rows)
+
+
+async def get(session: AsyncSession, gen_id: str) -> Generation | None:
+    return await session.get(Generation, gen_id, populate_existing=True)
+
+
+async def get_owned(session: AsyncSession, *, user_id: int, gen_id: str) -> Generation | None:
+    return await session.scalar(
+        select(Generation).where(Generation.id == gen_id, Generation.user_id == user_id)
+    )
+
+
+def _completed_of(user_id: int) -> list[object]:
+    return [Generation.user_id == user_id, Generation.status == Status.COMPLETED]
+
+
+async def list_completed(
+    session: AsyncSession, *, user_id: int, offset: int, limit: int
+) -> tuple[list[Generation], int]:
+    total = await session.scalar(
+        select(func.count()).select_from(Generation).where(and_(*_completed_of(user_id)))
+    )
+    rows = await session.scalars(
+        select(Generation)
+        .where(and_(*_completed_of(user_id)))
+        .order_by(Generation.created_at.desc(), Generation.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def position_of(session: AsyncSession, *, user_id: int, generation: Generation) -> int:
+    """Zero-based index of a completed avatar in the newest-first gallery order."""
+    newer = await session.scalar(
+        select(func.count())
+        .select_from(Generation)
+        .where(
+            and_(*_completed_of(user_id)),
+            (Generation.created_at > generation.created_at)
+            | and_(
+                Generation.created_at == generation.created_at, Generation.id > generation.id
+            ),
+        )
+    )
+    return int(newer or 0)
+
+
+async def find_by_result_message(
+    session: AsyncSession, *, user_id: int, chat_id: int, message_id: int
+) -> Generation | None:
+    return await session.scalar(
+        select(Generation).where(
+            Generation.user_id == user_id,
+            Generation.chat_id == chat_id,
+            Generation.result_message_id == message_id,
+            Generation.status == Status.COMPLETED,
+        )
+    )
+
+
+async def set_file_id(session: AsyncSession, *, gen_id: str, file_id: str) -> None:
+    await session.execute(
+        update(Generation).where(Generation.id == gen_id).values(telegram_file_id=file_id)
+    )
+
+
+async def delete_owned(session: AsyncSession, *, user_id: int, gen_id: str) -> bool:
+    result = await session.execute(
+        delete(Generation).where(
+            Generation.id == gen_id,
+            Generation.user_id == user_id,
+            Generation.status.in_((Status.COMPLETED, Status.FAILED)),
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def last_completed_at(session: AsyncSession, user_id: int) -> datetime | None:
+    return await session.scalar(
+        select(func.max(Generation.completed_at)).where(and_(*_completed_of(user_id)))
+    )
+
+
+async def queue_depth(session: AsyncSession) -> int:
+    total = await session.scalar(
+        select(func.count()).select_from(Generation).where(Generation.status == Status.QUEUED)
+    )
+    return int(total or 0)
