@@ -90,12 +90,16 @@ async def register(
     ):
         granted = free_credits
     user = await get(session, profile.user_id)
-    await session.refresh(user)
     return Registration(user=user, created=created, granted=granted)
 
 
+def language_of(user: User) -> str | None:
+    """The language the user chose, else the one their Telegram client reports."""
+    return user.language or user.language_code
+
+
 async def get(session: AsyncSession, user_id: int) -> User:
-    user = await session.get(User, user_id)
+    user = await session.get(User, user_id, populate_existing=True)
     if user is None:
         raise UnknownUser(f"user {user_id} is not registered")
     return user

@@ -1,0 +1,88 @@
+"""`python -m bot`: run the bot (default), a worker, or the orphan cleanup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from urllib.parse import urlsplit
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.lifecycle import running
+from bot.logs import configure_logging
+from core.errors import ConfigError
+from core.settings import Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="AIVenger: a Telegram bot that turns selfies into superhero avatars.",
+    )
+    roles = parser.add_subparsers(dest="command", metavar="COMMAND")
+    roles.add_parser("run", help="receive updates + workers + sweeper (the default)")
+    roles.add_parser("worker", help="workers + sweeper only: no polling, scales out generations")
+    cleanup = roles.add_parser("cleanup", help="report, then remove, orphan blobs and stale rows")
+    cleanup.add_argument("--dry-run", action="store_true", help="report only, remove nothing")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"aivenger: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    try:
+        if args.command == "worker":
+            asyncio.run(run_worker(settings))
+        elif args.command == "cleanup":
+            from bot.cleanup import run_cleanup
+
+            return asyncio.run(run_cleanup(settings, dry_run=args.dry_run))
+        else:
+            run_receiver(settings)
+    except Exception as exc:
+        log.critical("stopped: %s", exc, exc_info=settings.log_level == "DEBUG")
+        return 1
+    return 0
+
+
+def run_receiver(settings: Settings) -> None:
+    application = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen or "0.0.0.0",  # noqa: S104 - a server listens
+            port=settings.webhook_port or 8443,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def run_worker(settings: Settings) -> None:
+    """Generations only: claims jobs and delivers avatars through the Bot API itself."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(build_application(settings, receive=False), poll=False):
+        log.info("worker running; SIGTERM stops it")
+        await stop.wait()
+    log.info("worker stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

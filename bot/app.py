@@ -1,0 +1,109 @@
+"""The composition root: Settings → core services → the PTB Application.
+
+Resources open in post_init and close in post_shutdown; workers are stopped in post_stop,
+while the bot can still send, so in-flight avatars are delivered before the process exits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+
+from bot.context import BotApplication, BotContext, BotData
+from bot.delivery import TelegramDelivery
+from bot.handlers import register_handlers
+from bot.handlers.errors import on_error
+from bot.texts import CATALOGS, t
+from core.blobs import BlobStore
+from core.bootstrap import open_services
+from core.events import JobEvents
+from core.image_model import ImageModel
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MENU_COMMANDS = ("start", "gallery", "credits", "style", "delete", "help")
+# Updates handled at once; each waits mostly on I/O (Telegram, the database).
+CONCURRENT_UPDATES = 256
+
+
+@dataclass
+class Overrides:
+    """Fakes a test may pass instead of the production adapters."""
+
+    image_model: ImageModel | None = None
+    blobs: BlobStore | None = None
+    events: JobEvents | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def build_application(
+    settings: Settings, *, overrides: Overrides | None = None, receive: bool = True
+) -> BotApplication:
+    """The real Application; `receive=False` builds a worker that never polls."""
+    chosen = overrides or Overrides()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .connection_pool_size(64)
+        .media_write_timeout(60)
+        .post_init(_opener(settings, chosen, receive=receive))
+        .post_stop(_stopper(settings))
+        .post_shutdown(_closer)
+    )
+    if not receive:
+        builder = builder.updater(None)
+    application: BotApplication = builder.build()  # type: ignore[assignment]
+    if receive:
+        register_handlers(application, rate_limit_per_minute=settings.rate_limit_per_minute)
+    application.add_error_handler(on_error)
+    return application
+
+
+def _opener(settings: Settings, chosen: Overrides, *, receive: bool):  # type: ignore[no-untyped-def]
+    async def post_init(application: BotApplication) -> None:
+        services = await open_services(
+            settings,
+            delivery=TelegramDelivery(application.bot),
+            events=chosen.events,
+            image_model=chosen.image_model,
+            blobs=chosen.blobs,
+        )
+        application.bot_data.services = services
+        await services.pool.start()
+        if receive:
+            await _register_commands(application)
+        log.info("started: workers=%d receive=%s", settings.workers, receive)
+
+    return post_init
+
+
+def _stopper(settings: Settings):  # type: ignore[no-untyped-def]
+    async def post_stop(application: BotApplication) -> None:
+        services = application.bot_data.services
+        if services is not None:
+            await services.pool.stop(grace=settings.shutdown_grace_seconds)
+
+    return post_stop
+
+
+async def _closer(application: BotApplication) -> None:
+    services = application.bot_data.services
+    if services is not None:
+        await services.close()
+        application.bot_data.services = None
+
+
+async def _register_commands(application: BotApplication) -> None:
+    for language in CATALOGS:
+        commands = [BotCommand(name, t(f"commands.{name}", language)) for name in MENU_COMMANDS]
+        code = None if language == "en" else language
+        await application.bot.set_my_commands(commands, language_code=code)

@@ -1,0 +1,98 @@
+"""AvatarDelivery over the Bot API: send the avatar, tidy the status message, report failures."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+
+from PIL import Image
+from telegram import Bot, InputFile, Message, ReplyParameters
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.keyboards import avatar_keyboard, buy_button_keyboard
+from bot.texts import Html, error_text, style_name, t
+from core.errors import DeliveryError
+from core.jobs import Delivered, FailedAvatar, FinishedAvatar
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+_EXTENSIONS = {"image/png": "png", "image/webp": "webp", "image/jpeg": "jpg"}
+
+
+class TelegramDelivery:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def deliver(self, avatar: FinishedAvatar) -> Delivered:
+        lang = avatar.language
+        photo = await _photo_bytes(avatar.image, avatar.content_type)
+        extension = "jpg" if photo is not avatar.image else _EXTENSIONS.get(avatar.content_type, "png")
+        try:
+            message = await self._bot.send_photo(
+                chat_id=avatar.chat_id,
+                photo=InputFile(photo, filename=f"avatar.{extension}"),
+                caption=t("photo.caption", lang, style=style_name(avatar.style, lang),
+                          credits=avatar.balance),
+                parse_mode=ParseMode.HTML,
+                reply_markup=avatar_keyboard(avatar.generation_id, lang),
+                reply_parameters=ReplyParameters(
+                    avatar.source_message_id, allow_sending_without_reply=True
+                ),
+            )
+        except (Forbidden, BadRequest) as exc:
+            raise DeliveryError(f"Telegram refused the avatar: {exc}", permanent=True) from exc
+        except TelegramError as exc:
+            raise DeliveryError(f"sending the avatar failed: {exc}") from exc
+        await self._remove_status(avatar.chat_id, avatar.status_message_id)
+        return Delivered(file_id=_largest_file_id(message), message_id=message.message_id)
+
+    async def report_failure(self, failure: FailedAvatar) -> None:
+        lang = failure.language
+        reason = Html(error_text(failure.error_code, lang))
+        key = "photo.refunded" if failure.refunded else "photo.not_refunded"
+        text = t(key, lang, reason=reason, cost=failure.credits_used, credits=failure.balance)
+        if failure.status_message_id is not None:
+            try:
+                await self._bot.edit_message_text(
+                    text, chat_id=failure.chat_id, message_id=failure.status_message_id,
+                    parse_mode=ParseMode.HTML,
+                )
+                return
+            except TelegramError:
+                log.info("status message gone; sending the failure as a new message")
+        markup = None if failure.refunded else buy_button_keyboard(lang)
+        await self._bot.send_message(
+            failure.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+
+    async def show_progress(self, chat_id: int) -> None:
+        await self._bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+
+    async def _remove_status(self, chat_id: int, message_id: int | None) -> None:
+        if message_id is None:
+            return
+        try:
+            await self._bot.delete_message(chat_id, message_id)
+        except TelegramError:
+            log.debug("status message could not be removed", exc_info=True)
+
+
+def _largest_file_id(message: Message) -> str | None:
+    return message.photo[-1].file_id if message.photo else None
+
+
+async def _photo_bytes(image: bytes, content_type: str) -> bytes:
+    """Telegram takes photos up to 10 MB: re-encode larger results as JPEG (off the loop)."""
+    if len(image) <= MAX_PHOTO_BYTES:
+        return image
+    return await asyncio.to_thread(_as_jpeg, image)
+
+
+def _as_jpeg(image: bytes) -> bytes:
+    with Image.open(io.BytesIO(image)) as opened:
+        out = io.BytesIO()
+        opened.convert("RGB").save(out, "JPEG", quality=90)
+        return out.getvalue()

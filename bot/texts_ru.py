@@ -1,0 +1,5 @@
+"""Russian catalog."""
+
+from __future__ import annotations
+
+RU: dict[str, str] = {}

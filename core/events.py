@@ -1,0 +1,48 @@
+"""What happens to jobs, for whoever wants to know (metrics, admin alerts).
+
+The runner calls these hooks; the default observer does nothing, and the composition root
+plugs in real ones. Hooks must be quick and must not raise.
+"""
+
+from __future__ import annotations
+
+from core.models import Generation
+
+
+class JobEvents:
+    """Observer of generation outcomes."""
+
+    def submitted(self, generation: Generation) -> None:
+        """A photo was accepted, charged and queued."""
+
+    def completed(self, generation: Generation) -> None:
+        """An avatar was delivered."""
+
+    def failed(self, generation: Generation, error_code: str, refunded: bool) -> None:
+        """A generation ended without an avatar."""
+
+    def model_answered(self, seconds: float, cost: float | None) -> None:
+        """The image model returned an image."""
+
+
+class EventFanout(JobEvents):
+    """Passes every event to several observers, so metrics and alerts stay independent."""
+
+    def __init__(self, *observers: JobEvents) -> None:
+        self._observers = observers
+
+    def submitted(self, generation: Generation) -> None:
+        for observer in self._observers:
+            observer.submitted(generation)
+
+    def completed(self, generation: Generation) -> None:
+        for observer in self._observers:
+            observer.completed(generation)
+
+    def failed(self, generation: Generation, error_code: str, refunded: bool) -> None:
+        for observer in self._observers:
+            observer.failed(generation, error_code, refunded)
+
+    def model_answered(self, seconds: float, cost: float | None) -> None:
+        for observer in self._observers:
+            observer.model_answered(seconds, cost)

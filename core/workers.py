@@ -1,0 +1,158 @@
+"""The worker pool and the sweeper.
+
+One dispatcher claims jobs while a slot is free and runs each in its own task, so N slots give
+N concurrent generations without N loops hammering the database for the same row. Submissions
+in this process wake the dispatcher at once; jobs queued by other processes are found by a
+short poll. The sweeper hands expired leases back to the queue, or fails and refunds them
+once their attempts are spent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import generations
+from core.db import unit_of_work
+from core.errors import AIVengerError
+from core.jobs import JobPolicy, JobRunner
+from core.models import Generation
+
+log = logging.getLogger(__name__)
+
+
+class RecoveryGaveUp(AIVengerError):
+    """A job's lease expired more times than the policy allows."""
+
+    code = "recovery_gave_up"
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        runner: JobRunner,
+        policy: JobPolicy,
+        workers: int,
+        sweep_interval: float = 15.0,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._sessions = sessions
+        self._runner = runner
+        self._policy = policy
+        self._slots = asyncio.Semaphore(workers)
+        self._workers = workers
+        self._sweep_interval = sweep_interval
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._running: dict[asyncio.Task[None], Generation] = {}
+        self._loops: list[asyncio.Task[None]] = []
+        self.last_beat = time.monotonic()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
+
+    @property
+    def alive(self) -> bool:
+        """True while the loops run and have ticked recently (for /healthz)."""
+        if not self._loops or any(task.done() for task in self._loops):
+            return False
+        stale_after = max(self._poll_interval, self._sweep_interval) * 3 + 5
+        return time.monotonic() - self.last_beat < stale_after
+
+    def notify(self) -> None:
+        """A job was queued in this process: claim it now instead of at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        await self.sweep()
+        self._loops = [asyncio.create_task(self._sweep_loop(), name="sweeper")]
+        if self._workers > 0:
+            self._loops.append(asyncio.create_task(self._dispatch_loop(), name="dispatcher"))
+
+    async def stop(self, grace: float) -> None:
+        """Stop claiming, give running jobs `grace` seconds, then hand the rest back."""
+        self._stopping.set()
+        self._wake.set()
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
+        if self._running:
+            await asyncio.wait(list(self._running), timeout=grace)
+        leftovers = dict(self._running)
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+        for job in leftovers.values():
+            with contextlib.suppress(Exception):
+                async with unit_of_work(self._sessions) as session:
+                    await generations.release(session, gen_id=job.id)
+            log.info("released at shutdown", extra={"generation_id": job.id, "user_id": job.user_id})
+
+    async def sweep(self) -> None:
+        async with unit_of_work(self._sessions) as session:
+            requeued = await generations.requeue_expired(
+                session, max_attempts=self._policy.max_attempts
+            )
+            exhausted = await generations.exhausted_expired(
+                session, max_attempts=self._policy.max_attempts
+            )
+        for gen_id in requeued:
+            log.warning("lease expired; job requeued", extra={"generation_id": gen_id})
+        for gen_id in exhausted:
+            await self._runner.fail(gen_id, RecoveryGaveUp("lease expired too many times"))
+        if requeued:
+            self._wake.set()
+
+    async def _dispatch_loop(self) -> None:
+        while not self._stopping.is_set():
+            self.last_beat = time.monotonic()
+            await self._slots.acquire()
+            self._wake.clear()  # before claiming, so a submit during the claim is not missed
+            try:
+                job = await self._claim()
+            except Exception:
+                log.exception("claiming a job failed")
+                job = None
+            if job is None:
+                self._slots.release()
+                await self._idle()
+                continue
+            task = asyncio.create_task(self._run(job), name=f"generation-{job.id}")
+            self._running[task] = job
+
+    async def _run(self, job: Generation) -> None:
+        try:
+            await self._runner.run(job)
+        finally:
+            self._running.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+            self._slots.release()
+            self._wake.set()
+
+    async def _claim(self) -> Generation | None:
+        async with unit_of_work(self._sessions) as session:
+            return await generations.claim_next(
+                session, lease_seconds=self._policy.lease_seconds
+            )
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._sweep_interval)
+            self.last_beat = time.monotonic()
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("sweep failed")

@@ -1,0 +1,48 @@
+"""`AvatarDelivery` twin: remembers what reached the user; can be told to fail."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from core.errors import DeliveryError
+from core.jobs import Delivered, FailedAvatar, FinishedAvatar
+
+
+class FakeDelivery:
+    def __init__(self) -> None:
+        self.delivered: list[FinishedAvatar] = []
+        self.failures: list[FailedAvatar] = []
+        self._faults: deque[DeliveryError] = deque()
+        self._changed = asyncio.Condition()
+        self._sent = 0
+        self.progress_signals = 0
+
+    def fail_next(self, error: DeliveryError, *, times: int = 1) -> None:
+        self._faults.extend([error] * times)
+
+    async def deliver(self, avatar: FinishedAvatar) -> Delivered:
+        if self._faults:
+            raise self._faults.popleft()
+        self._sent += 1
+        self.delivered.append(avatar)
+        await self._notify()
+        return Delivered(file_id=f"file-{avatar.generation_id}", message_id=1000 + self._sent)
+
+    async def report_failure(self, failure: FailedAvatar) -> None:
+        self.failures.append(failure)
+        await self._notify()
+
+    async def show_progress(self, chat_id: int) -> None:
+        self.progress_signals += 1
+
+    async def wait_for(self, delivered: int = 0, failed: int = 0, timeout: float = 10) -> None:
+        """Wait until at least this many avatars were delivered and failures reported."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(
+                lambda: len(self.delivered) >= delivered and len(self.failures) >= failed
+            )
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()

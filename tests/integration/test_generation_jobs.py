@@ -1,0 +1,276 @@
+"""Generation jobs through the avatar service, the runner, the pool and the sweeper.
+
+Runs on a SQLite file and on PostgreSQL; the image model, blob store and delivery are fakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import generations
+from core.clock import utcnow
+from core.db import unit_of_work
+from core.errors import (
+    DeliveryError,
+    ImageModelRefused,
+    InsufficientCredits,
+    NotAnImage,
+    NotFound,
+    StorageError,
+    SubmissionRefused,
+    TooManyActive,
+)
+from core.models import Generation
+from tests.fakes import images
+from tests.integration.service_world import make_world
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def test_fifty_concurrent_submissions_with_thirty_credits_queue_exactly_three(
+    sessions: Sessions, database_url: str
+) -> None:
+    async with make_world(sessions, workers=0, max_active=50) as world:
+        await world.start_user()
+
+        async def submit(n: int) -> str:
+            try:
+                await world.service.submit_photo(world.photo(message_id=n))
+                return "queued"
+            except InsufficientCredits:
+                return "refused"
+
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(*(submit(n) for n in range(1, 51)))
+        elapsed = time.perf_counter() - started
+        print(f"\n50 concurrent submissions on {database_url.split(':')[0]}: {elapsed:.3f} s")
+
+        assert outcomes.count("queued") == 3
+        assert await world.statuses() == ["queued"] * 3
+        assert await world.balance_and_sum() == (0, 0)
+        assert len(world.blobs.blobs) == 3  # refused photos left no blob behind
+
+
+async def test_at_most_max_active_generations_per_user_are_queued(sessions: Sessions) -> None:
+    async with make_world(sessions, workers=0, max_active=2) as world:
+        await world.start_user()
+        await world.service.submit_photo(world.photo(message_id=1))
+        await world.service.submit_photo(world.photo(message_id=2))
+        with pytest.raises(TooManyActive):
+            await world.service.submit_photo(world.photo(message_id=3))
+
+        assert await world.balance_and_sum() == (10, 10)
+
+
+async def test_a_repeated_source_message_is_charged_once(sessions: Sessions) -> None:
+    async with make_world(sessions, workers=0) as world:
+        await world.start_user()
+        first = await world.service.submit_photo(world.photo(message_id=5))
+        again = await world.service.submit_photo(world.photo(message_id=5))
+
+        assert (first.duplicate, again.duplicate) == (False, True)
+        assert again.generation_id == first.generation_id
+        assert await world.balance_and_sum() == (20, 20)
+        assert await world.service.is_known_photo(chat_id=1, message_id=5)
+
+
+async def test_an_invalid_image_is_refused_before_any_charge(sessions: Sessions) -> None:
+    async with make_world(sessions, workers=0) as world:
+        await world.start_user()
+        bad = world.photo()
+        with pytest.raises(NotAnImage):
+            await world.service.submit_photo(
+                type(bad)(bad.user_id, bad.chat_id, 1, images.pdf())
+            )
+
+        assert await world.balance_and_sum() == (30, 30)
+        assert world.blobs.blobs == {}
+
+
+async def test_a_photo_runs_to_a_delivered_avatar_with_the_caption_in_the_prompt(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions) as world:
+        await world.start_user()
+        await world.pool.start()
+        submitted = await world.service.submit_photo(world.photo(caption="red cape, flying"))
+        await world.delivery.wait_for(delivered=1)
+        await world.settled()
+
+        avatar = world.delivery.delivered[0]
+        assert avatar.generation_id == submitted.generation_id
+        assert avatar.balance == 20
+        assert "red cape, flying" in world.model.requests[0].prompt
+        page = await world.service.gallery_at(1, 0)
+        assert page is not None and page.total == 1
+        assert page.item.telegram_file_id == f"file-{submitted.generation_id}"
+        assert page.item.result_key in world.blobs.blobs
+        assert await world.statuses() == ["completed"]
+        assert await world.balance_and_sum() == (20, 20)
+
+
+async def test_a_failed_generation_is_refunded_exactly_once(sessions: Sessions) -> None:
+    async with make_world(sessions) as world:
+        await world.start_user()
+        world.model.script(ImageModelRefused("IMAGE_SAFETY"))
+        await world.pool.start()
+        submitted = await world.service.submit_photo(world.photo())
+        await world.delivery.wait_for(failed=1)
+        await world.settled()
+        await world.runner.fail(submitted.generation_id, ImageModelRefused("again"))
+
+        failure = world.delivery.failures[0]
+        assert (failure.error_code, failure.refunded, failure.balance) == ("model_refused", True, 30)
+        assert await world.ledger_kinds() == ["grant", "charge", "refund"]
+        assert await world.balance_and_sum() == (30, 30)
+        assert await world.statuses() == ["failed"]
+
+
+async def test_without_refund_policy_a_failure_keeps_the_charge(sessions: Sessions) -> None:
+    async with make_world(sessions, refund_on_failure=False) as world:
+        await world.start_user()
+        world.model.script(ImageModelRefused("IMAGE_SAFETY"))
+        await world.pool.start()
+        await world.service.submit_photo(world.photo())
+        await world.delivery.wait_for(failed=1)
+        await world.settled()
+
+        assert world.delivery.failures[0].refunded is False
+        assert await world.balance_and_sum() == (20, 20)
+
+
+async def test_a_storage_failure_fails_the_job_and_refunds(sessions: Sessions) -> None:
+    async with make_world(sessions) as world:
+        await world.start_user()
+        await world.service.submit_photo(world.photo())
+        world.blobs.fail_next("put", StorageError("S3 down"))  # the result upload
+        await world.pool.start()
+        await world.delivery.wait_for(failed=1)
+        await world.settled()
+
+        assert world.delivery.failures[0].error_code == "storage_error"
+        assert await world.balance_and_sum() == (30, 30)
+
+
+async def expire_leases(sessions: Sessions) -> None:
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(Generation)
+            .where(Generation.status == "running")
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+
+
+async def test_an_expired_lease_is_retried_then_failed_and_refunded_after_the_limit(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions, workers=0, max_attempts=2) as world:
+        await world.start_user()
+        await world.service.submit_photo(world.photo())
+        for attempt in (1, 2):
+            async with unit_of_work(sessions) as session:
+                job = await generations.claim_next(session, lease_seconds=30)
+            assert job is not None and job.attempts == attempt
+            await expire_leases(sessions)  # the worker "died" holding the lease
+            await world.pool.sweep()
+            expected = ["queued"] if attempt == 1 else ["failed"]
+            assert await world.statuses() == expected
+
+        assert world.delivery.failures[0].error_code == "recovery_gave_up"
+        assert await world.ledger_kinds() == ["grant", "charge", "refund"]
+        assert await world.balance_and_sum() == (30, 30)
+
+
+async def test_a_retry_after_a_crash_resends_the_stored_result_without_a_second_model_call(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions, max_attempts=3) as world:
+        await world.start_user()
+        world.delivery.fail_next(DeliveryError("Telegram timed out"))
+        await world.pool.start()
+        await world.service.submit_photo(world.photo())
+        await world.delivery.wait_for(delivered=1)
+        await world.settled()
+
+        assert len(world.model.requests) == 1
+        assert await world.statuses() == ["completed"]
+        assert await world.balance_and_sum() == (20, 20)
+
+
+async def test_a_permanent_delivery_failure_refunds(sessions: Sessions) -> None:
+    async with make_world(sessions) as world:
+        await world.start_user()
+        world.delivery.fail_next(DeliveryError("bot was blocked by the user", permanent=True))
+        await world.pool.start()
+        await world.service.submit_photo(world.photo())
+        await world.delivery.wait_for(failed=1)
+        await world.settled()
+
+        assert await world.balance_and_sum() == (30, 30)
+
+
+async def test_avatars_are_listed_newest_first_and_only_to_their_owner(sessions: Sessions) -> None:
+    async with make_world(sessions) as world:
+        await world.start_user(1)
+        await world.start_user(2)
+        await world.pool.start()
+        ids = []
+        for n in (1, 2, 3):
+            ids.append((await world.service.submit_photo(world.photo(message_id=n))).generation_id)
+            await world.delivery.wait_for(delivered=n)
+            await world.settled()
+
+        newest = await world.service.gallery_at(1, 0)
+        oldest = await world.service.gallery_at(1, 99)
+        assert newest is not None and oldest is not None
+        assert (newest.item.id, newest.index, newest.total) == (ids[2], 0, 3)
+        assert (oldest.item.id, oldest.index) == (ids[0], 2)
+        assert await world.service.gallery_at(2, 0) is None
+        with pytest.raises(NotFound):
+            await world.service.gallery_item(2, ids[0])
+        with pytest.raises(NotFound):
+            await world.service.delete_avatar(2, ids[0])
+        assert len(world.blobs.blobs) == 6
+
+
+async def test_deleting_an_avatar_removes_the_row_and_both_blobs(sessions: Sessions) -> None:
+    async with make_world(sessions) as world:
+        await world.start_user()
+        await world.pool.start()
+        gen_id = (await world.service.submit_photo(world.photo())).generation_id
+        await world.delivery.wait_for(delivered=1)
+        await world.settled()
+
+        await world.service.delete_avatar(1, gen_id)
+
+        assert world.blobs.blobs == {}
+        assert await world.service.gallery_at(1, 0) is None
+        with pytest.raises(NotFound):
+            await world.service.delete_avatar(1, gen_id)
+
+
+async def test_stats_show_balance_avatars_and_recent_ledger_lines(sessions: Sessions) -> None:
+    async with make_world(sessions) as world:
+        await world.start_user()
+        await world.pool.start()
+        await world.service.submit_photo(world.photo())
+        await world.delivery.wait_for(delivered=1)
+        await world.settled()
+
+        stats = await world.service.stats(1)
+
+        assert (stats.balance, stats.cost, stats.avatars) == (20, 10, 1)
+        assert stats.last_created is not None
+        assert [line.kind for line in stats.recent] == ["charge", "grant"]
+
+
+async def test_an_unregistered_user_is_refused(sessions: Sessions) -> None:
+    async with make_world(sessions, workers=0) as world:
+        with pytest.raises(SubmissionRefused):
+            await world.service.submit_photo(world.photo(user_id=999))
