@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from telegram import BotCommand
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot.context import BotApplication, BotContext, BotData
 from bot.delivery import TelegramDelivery
 from bot.handlers import register_handlers
 from bot.handlers.errors import on_error
-from bot.texts import CATALOGS, t
+from bot.commands import register_commands
 from core.blobs import BlobStore
 from core.bootstrap import open_services
 from core.events import JobEvents
@@ -25,7 +24,6 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MENU_COMMANDS = ("start", "gallery", "credits", "style", "delete", "help")
 # Updates handled at once; each waits mostly on I/O (Telegram, the database).
 CONCURRENT_UPDATES = 256
 
@@ -80,7 +78,7 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool):  # type: i
         application.bot_data.services = services
         await services.pool.start()
         if receive:
-            await _register_commands(application)
+            await register_commands(application)
         log.info("started: workers=%d receive=%s", settings.workers, receive)
 
     return post_init
@@ -101,9 +99,3 @@ async def _closer(application: BotApplication) -> None:
         await services.close()
         application.bot_data.services = None
 
-
-async def _register_commands(application: BotApplication) -> None:
-    for language in CATALOGS:
-        commands = [BotCommand(name, t(f"commands.{name}", language)) for name in MENU_COMMANDS]
-        code = None if language == "en" else language
-        await application.bot.set_my_commands(commands, language_code=code)
