@@ -30,6 +30,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     roles.add_parser("worker", help="workers + sweeper only: no polling, scales out generations")
     cleanup = roles.add_parser("cleanup", help="report, then remove, orphan blobs and stale rows")
     cleanup.add_argument("--dry-run", action="store_true", help="report only, remove nothing")
+    cleanup.add_argument(
+        "--min-age",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="only blobs older than this count as orphans (default 600: an upload in flight "
+        "is not an orphan)",
+    )
     return parser.parse_args(argv)
 
 
@@ -47,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "cleanup":
             from bot.cleanup import run_cleanup
 
-            return asyncio.run(run_cleanup(settings, dry_run=args.dry_run))
+            return int(
+                asyncio.run(run_cleanup(settings, dry_run=args.dry_run, min_age=args.min_age))
+            )
         else:
             run_receiver(settings)
     except Exception as exc:

@@ -135,7 +135,12 @@ class AvatarService:
             raise
 
     async def submit_again(
-        self, *, user_id: int, gen_id: str, chat_id: int, source_message_id: int,
+        self,
+        *,
+        user_id: int,
+        gen_id: str,
+        chat_id: int,
+        source_message_id: int,
         status_message_id: int | None,
     ) -> Submitted:
         """Another take on an earlier photo, in the user's current style (charged anew)."""
@@ -143,8 +148,11 @@ class AvatarService:
         original = await self._blobs.get(page.item.original_key)
         return await self.submit_photo(
             PhotoSubmission(
-                user_id=user_id, chat_id=chat_id, source_message_id=source_message_id,
-                image=original, caption=page.item.prompt_extra,
+                user_id=user_id,
+                chat_id=chat_id,
+                source_message_id=source_message_id,
+                image=original,
+                caption=page.item.prompt_extra,
                 status_message_id=status_message_id,
             )
         )
@@ -158,11 +166,17 @@ class AvatarService:
             async with unit_of_work(self._sessions) as session:
                 user = await users.get(session, user_id)
                 balance = await ledger.charge(
-                    session, user_id=user_id, cost=self._policy.generation_cost,
-                    key=f"charge:{gen_id}", reference=gen_id,
+                    session,
+                    user_id=user_id,
+                    cost=self._policy.generation_cost,
+                    key=f"charge:{gen_id}",
+                    reference=gen_id,
                 )
                 # The charge holds the user's row lock, so this count cannot race.
-                if await generations.count_active(session, user_id) >= self._policy.max_active_per_user:
+                if (
+                    await generations.count_active(session, user_id)
+                    >= self._policy.max_active_per_user
+                ):
                     raise TooManyActive(limit=self._policy.max_active_per_user)
                 row = await generations.insert_queued(
                     session,

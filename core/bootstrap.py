@@ -85,11 +85,18 @@ async def open_services(
             refund_on_failure=settings.refund_on_failure,
         )
         runner = JobRunner(
-            sessions=sessions, blobs=opened_blobs, image_model=model, delivery=delivery,
-            policy=job_policy, events=observer,
+            sessions=sessions,
+            blobs=opened_blobs,
+            image_model=model,
+            delivery=delivery,
+            policy=job_policy,
+            events=observer,
         )
         pool = WorkerPool(
-            sessions=sessions, runner=runner, policy=job_policy, workers=settings.workers,
+            sessions=sessions,
+            runner=runner,
+            policy=job_policy,
+            workers=settings.workers,
             sweep_interval=settings.sweep_interval_seconds,
         )
         avatars = AvatarService(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import utcnow
 from core.db import is_postgres
@@ -169,7 +170,11 @@ async def mark_failed(
 
 async def release(session: AsyncSession, *, gen_id: str, count_attempt: bool = False) -> None:
     """Hand a running job back to the queue: after a failed send, or at shutdown (uncounted)."""
-    values: dict[str, object] = {"status": Status.QUEUED, "lease_until": None, "updated_at": utcnow()}
+    values: dict[str, object] = {
+        "status": Status.QUEUED,
+        "lease_until": None,
+        "updated_at": utcnow(),
+    }
     if not count_attempt:
         values["attempts"] = case((Generation.attempts > 0, Generation.attempts - 1), else_=0)
     await session.execute(
@@ -216,19 +221,19 @@ async def get_owned(session: AsyncSession, *, user_id: int, gen_id: str) -> Gene
     )
 
 
-def _completed_of(user_id: int) -> list[object]:
-    return [Generation.user_id == user_id, Generation.status == Status.COMPLETED]
+def _completed_of(user_id: int) -> ColumnElement[bool]:
+    return and_(Generation.user_id == user_id, Generation.status == Status.COMPLETED)
 
 
 async def list_completed(
     session: AsyncSession, *, user_id: int, offset: int, limit: int
 ) -> tuple[list[Generation], int]:
     total = await session.scalar(
-        select(func.count()).select_from(Generation).where(and_(*_completed_of(user_id)))
+        select(func.count()).select_from(Generation).where(_completed_of(user_id))
     )
     rows = await session.scalars(
         select(Generation)
-        .where(and_(*_completed_of(user_id)))
+        .where(_completed_of(user_id))
         .order_by(Generation.created_at.desc(), Generation.id.desc())
         .offset(offset)
         .limit(limit)
@@ -242,11 +247,9 @@ async def position_of(session: AsyncSession, *, user_id: int, generation: Genera
         select(func.count())
         .select_from(Generation)
         .where(
-            and_(*_completed_of(user_id)),
+            _completed_of(user_id),
             (Generation.created_at > generation.created_at)
-            | and_(
-                Generation.created_at == generation.created_at, Generation.id > generation.id
-            ),
+            | and_(Generation.created_at == generation.created_at, Generation.id > generation.id),
         )
     )
     return int(newer or 0)
@@ -284,7 +287,7 @@ async def delete_owned(session: AsyncSession, *, user_id: int, gen_id: str) -> b
 
 async def last_completed_at(session: AsyncSession, user_id: int) -> datetime | None:
     return await session.scalar(
-        select(func.max(Generation.completed_at)).where(and_(*_completed_of(user_id)))
+        select(func.max(Generation.completed_at)).where(_completed_of(user_id))
     )
 
 

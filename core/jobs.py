@@ -110,13 +110,23 @@ class JobRunner:
             balance, language = await self._account(job.user_id)
             delivered = await self._delivery.deliver(
                 FinishedAvatar(
-                    job.id, job.user_id, job.chat_id, job.source_message_id,
-                    job.status_message_id, job.style, image, content_type, balance, language,
+                    job.id,
+                    job.user_id,
+                    job.chat_id,
+                    job.source_message_id,
+                    job.status_message_id,
+                    job.style,
+                    image,
+                    content_type,
+                    balance,
+                    language,
                 )
             )
             async with unit_of_work(self._sessions) as session:
                 await generations.complete(
-                    session, gen_id=job.id, file_id=delivered.file_id,
+                    session,
+                    gen_id=job.id,
+                    file_id=delivered.file_id,
                     result_message_id=delivered.message_id,
                 )
             log.info("generation delivered", extra=extra)
@@ -147,8 +157,12 @@ class JobRunner:
             if failed is None:
                 return
             refunded = self._policy.refund_on_failure and await ledger.credit(
-                session, user_id=failed.user_id, amount=failed.credits_used,
-                kind=ledger.LedgerKind.REFUND, key=f"refund:{gen_id}", reference=gen_id,
+                session,
+                user_id=failed.user_id,
+                amount=failed.credits_used,
+                kind=ledger.LedgerKind.REFUND,
+                key=f"refund:{gen_id}",
+                reference=gen_id,
             )
             user = await users.get(session, failed.user_id)
         extra = {"generation_id": gen_id, "user_id": failed.user_id}
@@ -157,8 +171,15 @@ class JobRunner:
         try:
             await self._delivery.report_failure(
                 FailedAvatar(
-                    gen_id, failed.user_id, failed.chat_id, failed.status_message_id, code,
-                    refunded, failed.credits_used, user.credits, users.language_of(user),
+                    gen_id,
+                    failed.user_id,
+                    failed.chat_id,
+                    failed.status_message_id,
+                    code,
+                    refunded,
+                    failed.credits_used,
+                    user.credits,
+                    users.language_of(user),
                 )
             )
         except Exception:  # the refund stands even when we cannot tell the user
@@ -169,7 +190,9 @@ class JobRunner:
             try:
                 return await self._blobs.get(job.result_key), content_type_for_key(job.result_key)
             except BlobNotFound:
-                log.warning("stored result vanished; generating again", extra={"generation_id": job.id})
+                log.warning(
+                    "stored result vanished; generating again", extra={"generation_id": job.id}
+                )
         original = await self._blobs.get(job.original_key)
         request = ImageRequest(
             prompt=build_prompt(job.style, job.prompt_extra),
@@ -222,5 +245,6 @@ class JobRunner:
                         session, gen_id=gen_id, lease_seconds=self._policy.lease_seconds
                     )
             except Exception:
-                log.warning("lease heartbeat failed", exc_info=True, extra={"generation_id": gen_id})
-
+                log.warning(
+                    "lease heartbeat failed", exc_info=True, extra={"generation_id": gen_id}
+                )

@@ -93,9 +93,7 @@ async def debit_up_to(
     """Take back up to `amount` without going below zero; None when the key was used."""
     if await _key_used(session, key):
         return None
-    row = await session.execute(
-        select(User.credits).where(User.id == user_id).with_for_update()
-    )
+    row = await session.execute(select(User.credits).where(User.id == user_id).with_for_update())
     current = row.scalar_one_or_none()
     if current is None:
         raise UnknownUser(f"user {user_id} is not registered")
@@ -117,9 +115,7 @@ async def balance(session: AsyncSession, user_id: int) -> int:
 
 async def ledger_sum(session: AsyncSession, user_id: int) -> int:
     total = await session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-            LedgerEntry.user_id == user_id
-        )
+        select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(LedgerEntry.user_id == user_id)
     )
     return int(total or 0)
 
@@ -135,9 +131,7 @@ async def history(session: AsyncSession, user_id: int, *, limit: int = 10) -> li
 
 
 async def _key_used(session: AsyncSession, key: str) -> bool:
-    found = await session.scalar(
-        select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key)
-    )
+    found = await session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key))
     return found is not None
 
 
@@ -153,9 +147,7 @@ async def _insert_entry(
     insert = pg_insert if is_postgres(session) else sqlite_insert
     statement = (
         insert(LedgerEntry)
-        .values(
-            user_id=user_id, delta=delta, kind=kind, idempotency_key=key, reference=reference
-        )
+        .values(user_id=user_id, delta=delta, kind=kind, idempotency_key=key, reference=reference)
         .on_conflict_do_nothing(index_elements=[LedgerEntry.idempotency_key])
         .returning(LedgerEntry.id)
     )

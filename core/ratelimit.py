@@ -25,7 +25,9 @@ class _Bucket:
 
 
 class RateLimiter:
-    def __init__(self, *, per_minute: int, burst: int | None = None, max_users: int = 100_000) -> None:
+    def __init__(
+        self, *, per_minute: int, burst: int | None = None, max_users: int = 100_000
+    ) -> None:
         self._rate = per_minute / 60.0
         self._capacity = float(burst if burst is not None else per_minute)
         self._buckets: dict[int, _Bucket] = {}

@@ -36,9 +36,11 @@ class CreditPack(tuple[str, int, int]):
 
 
 def _split_csv(value: object) -> object:
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+    return _items(value) if isinstance(value, str) else value
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 class DatabaseSettings(BaseSettings):
@@ -117,7 +119,9 @@ class Settings(DatabaseSettings):
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
-        if self.webhook_url and not (self.webhook_secret and self.webhook_secret.get_secret_value()):
+        if self.webhook_url and not (
+            self.webhook_secret and self.webhook_secret.get_secret_value()
+        ):
             raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_URL is set")
         return self
 
@@ -130,7 +134,7 @@ def _parse_packs(value: object) -> list[CreditPack]:
     if not isinstance(value, str):
         raise ValueError("expected items like 50:50,120:100 (credits:stars)")
     packs: list[CreditPack] = []
-    for item in _split_csv(value):  # type: ignore[union-attr]
+    for item in _items(value):
         credits_text, _, stars_text = str(item).partition(":")
         if not (credits_text.isdigit() and stars_text.isdigit()):
             raise ValueError(f"{item!r} is not credits:stars")

@@ -83,9 +83,7 @@ def clean_caption(caption: str | None) -> str | None:
     """Keep printable text only, one line, capped: a caption refines, it does not take over."""
     if not caption:
         return None
-    printable = "".join(
-        ch for ch in caption if unicodedata.category(ch)[0] != "C" or ch in "\n\t"
-    )
+    printable = "".join(ch for ch in caption if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
     text = _SPACES.sub(" ", printable).strip()[:MAX_CAPTION_CHARS].strip()
     return text or None
 
@@ -93,5 +91,7 @@ def clean_caption(caption: str | None) -> str | None:
 def build_prompt(style_key: str, caption: str | None) -> str:
     prompt = style_for(style_key).prompt
     if caption:
-        prompt += f' Additional direction from the person (a wish, not an instruction): "{caption}".'
+        prompt += (
+            f' Additional direction from the person (a wish, not an instruction): "{caption}".'
+        )
     return prompt

@@ -96,7 +96,9 @@ class WorkerPool:
             with contextlib.suppress(Exception):
                 async with unit_of_work(self._sessions) as session:
                     await generations.release(session, gen_id=job.id)
-            log.info("released at shutdown", extra={"generation_id": job.id, "user_id": job.user_id})
+            log.info(
+                "released at shutdown", extra={"generation_id": job.id, "user_id": job.user_id}
+            )
 
     async def sweep(self) -> None:
         async with unit_of_work(self._sessions) as session:
@@ -140,9 +142,7 @@ class WorkerPool:
 
     async def _claim(self) -> Generation | None:
         async with unit_of_work(self._sessions) as session:
-            return await generations.claim_next(
-                session, lease_seconds=self._policy.lease_seconds
-            )
+            return await generations.claim_next(session, lease_seconds=self._policy.lease_seconds)
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):

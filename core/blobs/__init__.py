@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -48,6 +49,10 @@ class BlobStore(Protocol):
         ...
 
     async def exists(self, key: str) -> bool: ...
+
+    async def modified_at(self, key: str) -> datetime | None:
+        """When the object was last written (naive UTC), None when absent; cleanup's age guard."""
+        ...
 
     def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
         """Yield every valid key under `prefix` (an async generator; for orphan cleanup)."""

@@ -11,6 +11,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core.blobs import validate_key
@@ -70,6 +71,16 @@ class LocalBlobStore:
             return await asyncio.to_thread(path.is_file)
         except OSError as exc:
             raise StorageError(f"cannot stat blob {key}: {exc.strerror or exc}") from exc
+
+    async def modified_at(self, key: str) -> datetime | None:
+        path = self._path(key)
+        try:
+            stamp = await asyncio.to_thread(lambda: path.stat().st_mtime)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot stat blob {key}: {exc.strerror or exc}") from exc
+        return datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
 
     async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
         try:

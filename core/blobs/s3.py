@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NoReturn, Self
 
 import aioboto3
@@ -118,6 +119,17 @@ class S3BlobStore:
                 return False
             _raise_storage_error("exists", key, exc)
         return True
+
+    async def modified_at(self, key: str) -> datetime | None:
+        name = self._object_key(key)
+        try:
+            head = await self.client.head_object(Bucket=self.bucket, Key=name)
+        except (ClientError, *_TRANSPORT_ERRORS) as exc:
+            if _is_not_found(exc):
+                return None
+            _raise_storage_error("modified_at", key, exc)
+        stamp: datetime = head["LastModified"]
+        return stamp.astimezone(UTC).replace(tzinfo=None)
 
     async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")

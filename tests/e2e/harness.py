@@ -73,7 +73,9 @@ class BotWorld:
     async def ledger_sum(self, user_id: int) -> int:
         async with unit_of_work(self.services.sessions) as session:
             total = await session.scalar(
-                select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(LedgerEntry.user_id == user_id)
+                select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+                    LedgerEntry.user_id == user_id
+                )
             )
         return int(total or 0)
 
@@ -141,8 +143,10 @@ async def bot_world(
     configure: Callable[[BotApiEmulator, OpenRouterFake], None] | None = None,
     **settings: Any,
 ) -> AsyncIterator[BotWorld]:
-    async with BotApiEmulator(token=TOKEN, bot_username="aivenger_test_bot") as emu, \
-            OpenRouterFake(api_key=OPENROUTER_KEY) as model:
+    async with (
+        BotApiEmulator(token=TOKEN, bot_username="aivenger_test_bot") as emu,
+        OpenRouterFake(api_key=OPENROUTER_KEY) as model,
+    ):
         if configure:
             configure(emu, model)
         chosen = make_settings(emu, model, database_url, data_dir, **settings)

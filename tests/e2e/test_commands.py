@@ -61,8 +61,13 @@ async def test_non_photos_get_one_clear_line(world: BotWorld) -> None:
 def test_starting_without_a_token_prints_one_line_and_exits_non_zero(tmp_path: object) -> None:
     env = {"PATH": "/usr/bin:/bin", "OPENROUTER_API_KEY": "x", "HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60,
-        cwd=str(tmp_path), check=False,
+        [sys.executable, "-m", "bot"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(tmp_path),
+        check=False,
     )
 
     assert done.returncode == 2

@@ -104,8 +104,10 @@ async def test_deleting_the_last_avatar_shows_the_empty_state(world: BotWorld) -
 
 async def test_delete_as_a_reply_targets_that_avatar(world: BotWorld) -> None:
     user = await user_with_avatars(world, 2)
-    oldest = [m for m in user.messages if is_avatar(m)][0]
-    target = next(g for g in await world.generations(1) if g.result_message_id == oldest["message_id"])
+    oldest = next(m for m in user.messages if is_avatar(m))
+    target = next(
+        g for g in await world.generations(1) if g.result_message_id == oldest["message_id"]
+    )
     await user.send_text("/delete", reply_to=oldest)
     confirm = await user.wait_for(lambda m: "Delete this avatar?" in text_of(m))
     await user.press(confirm, buttons(confirm)["Yes, delete"])
@@ -129,7 +131,9 @@ async def test_another_users_press_changes_nothing_and_is_answered(world: BotWor
     forged = await eve.press(eve.messages[-1], "y:" + buttons(page)["🗑"].split(":")[1])
     answers.append(await world.emu.wait_callback_answered(forged))
 
-    assert all(a and a.get("show_alert") and "isn't available" in a.get("text", "") for a in answers)
+    assert all(
+        a and a.get("show_alert") and "isn't available" in a.get("text", "") for a in answers
+    )
     assert len([g for g in await world.generations(1) if g.status == "completed"]) == 2
     assert text_of(ada.messages[-1]).startswith("1 / 2")
     assert not any(m.get("document") for m in eve.messages)

@@ -47,8 +47,9 @@ async def test_bad_files_get_a_clear_reply_and_cost_nothing(world: BotWorld) -> 
     for data, name, mime, expected in cases:
         sent = await user.send_document(data, file_name=name, mime_type=mime)
         await user.wait_for(
-            lambda m, after=sent["message_id"], want=expected: m["message_id"] > after
-            and want in text_of(m)
+            lambda m, after=sent["message_id"], want=expected: (
+                m["message_id"] > after and want in text_of(m)
+            )
         )
 
     assert world.model.requests == []

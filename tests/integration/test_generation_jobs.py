@@ -85,9 +85,7 @@ async def test_an_invalid_image_is_refused_before_any_charge(sessions: Sessions)
         await world.start_user()
         bad = world.photo()
         with pytest.raises(NotAnImage):
-            await world.service.submit_photo(
-                type(bad)(bad.user_id, bad.chat_id, 1, images.pdf())
-            )
+            await world.service.submit_photo(type(bad)(bad.user_id, bad.chat_id, 1, images.pdf()))
 
         assert await world.balance_and_sum() == (30, 30)
         assert world.blobs.blobs == {}
@@ -126,7 +124,11 @@ async def test_a_failed_generation_is_refunded_exactly_once(sessions: Sessions) 
         await world.runner.fail(submitted.generation_id, ImageModelRefused("again"))
 
         failure = world.delivery.failures[0]
-        assert (failure.error_code, failure.refunded, failure.balance) == ("model_refused", True, 30)
+        assert (failure.error_code, failure.refunded, failure.balance) == (
+            "model_refused",
+            True,
+            30,
+        )
         assert await world.ledger_kinds() == ["grant", "charge", "refund"]
         assert await world.balance_and_sum() == (30, 30)
         assert await world.statuses() == ["failed"]

@@ -1,0 +1,88 @@
+"""Finding and removing what a crash can leave behind: blobs without a row, rows without blobs.
+
+An original is stored before its row commits, so a blob seen without a row may belong to a
+submission in flight: only blobs older than `min_age` count as orphans. A completed avatar
+whose result blob is gone can no longer be shown or sent as a file: its row is stale.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.blobs import BlobStore
+from core.clock import utcnow
+from core.db import unit_of_work
+from core.models import Generation
+from core.models import GenerationStatus as Status
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MIN_AGE = timedelta(minutes=10)
+
+
+@dataclass
+class CleanupReport:
+    orphan_blobs: list[str] = field(default_factory=list)
+    stale_rows: list[str] = field(default_factory=list)
+    removed: bool = False
+
+
+async def find_orphans(
+    sessions: async_sessionmaker[AsyncSession],
+    blobs: BlobStore,
+    *,
+    min_age: timedelta = DEFAULT_MIN_AGE,
+) -> CleanupReport:
+    stored = {key async for key in blobs.list_keys()}
+    async with unit_of_work(sessions) as session:
+        rows = (
+            await session.execute(
+                select(
+                    Generation.id, Generation.status, Generation.original_key, Generation.result_key
+                )
+            )
+        ).all()
+    referenced = {key for row in rows for key in (row.original_key, row.result_key) if key}
+    report = CleanupReport()
+    cutoff = utcnow() - min_age
+    for key in sorted(stored - referenced):
+        written = await blobs.modified_at(key)
+        if written is not None and written <= cutoff:
+            report.orphan_blobs.append(key)
+    report.stale_rows = sorted(
+        row.id
+        for row in rows
+        if row.status == Status.COMPLETED
+        and (row.result_key is None or row.result_key not in stored)
+    )
+    return report
+
+
+async def remove_orphans(
+    sessions: async_sessionmaker[AsyncSession], blobs: BlobStore, report: CleanupReport
+) -> None:
+    """Remove what `find_orphans` reported; each step is idempotent, so a rerun is safe."""
+    for key in report.orphan_blobs:
+        await blobs.delete(key)
+        log.info("removed orphan blob %s", key)
+    if report.stale_rows:
+        async with unit_of_work(sessions) as session:
+            originals = list(
+                await session.scalars(
+                    select(Generation.original_key).where(Generation.id.in_(report.stale_rows))
+                )
+            )
+            await session.execute(
+                delete(Generation).where(
+                    Generation.id.in_(report.stale_rows), Generation.status == Status.COMPLETED
+                )
+            )
+        for key in originals:
+            await blobs.delete(key)
+        log.info("removed %d stale rows", len(report.stale_rows))
+    report.removed = True
