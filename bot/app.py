@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
+from bot.commands import register_commands
 from bot.context import BotApplication, BotContext, BotData
 from bot.delivery import TelegramDelivery
 from bot.handlers import register_handlers
 from bot.handlers.errors import on_error
-from bot.commands import register_commands
+from bot.health import start_health_server
+from bot.metrics import CountingRequest, Metrics
 from core.blobs import BlobStore
 from core.bootstrap import open_services
-from core.events import JobEvents
+from core.events import EventFanout, JobEvents
 from core.image_model import ImageModel
 from core.settings import Settings
 
@@ -43,6 +45,7 @@ def build_application(
 ) -> BotApplication:
     """The real Application; `receive=False` builds a worker that never polls."""
     chosen = overrides or Overrides()
+    metrics = Metrics()
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -51,8 +54,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(64)
-        .media_write_timeout(60)
+        .request(CountingRequest(metrics, connection_pool_size=64, media_write_timeout=60))
         .post_init(_opener(settings, chosen, receive=receive))
         .post_stop(_stopper(settings))
         .post_shutdown(_closer)
@@ -63,20 +65,28 @@ def build_application(
     if receive:
         register_handlers(application, rate_limit_per_minute=settings.rate_limit_per_minute)
     application.add_error_handler(on_error)
+    application.bot_data.metrics = metrics
     return application
 
 
 def _opener(settings: Settings, chosen: Overrides, *, receive: bool):  # type: ignore[no-untyped-def]
     async def post_init(application: BotApplication) -> None:
+        metrics = application.bot_data.metrics
+        observers = [metrics, chosen.events]
         services = await open_services(
             settings,
             delivery=TelegramDelivery(application.bot),
-            events=chosen.events,
+            events=EventFanout(*(o for o in observers if o is not None)),
             image_model=chosen.image_model,
             blobs=chosen.blobs,
         )
         application.bot_data.services = services
+        metrics.track_in_flight(lambda: services.pool.in_flight)
         await services.pool.start()
+        if settings.health_port:
+            application.bot_data.health = start_health_server(
+                services, metrics, settings.health_port
+            )
         if receive:
             await register_commands(application)
         log.info("started: workers=%d receive=%s", settings.workers, receive)
@@ -94,8 +104,10 @@ def _stopper(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 async def _closer(application: BotApplication) -> None:
+    if application.bot_data.health is not None:
+        application.bot_data.health.stop()
+        application.bot_data.health = None
     services = application.bot_data.services
     if services is not None:
         await services.close()
         application.bot_data.services = None
-

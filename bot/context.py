@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
+from tornado.httpserver import HTTPServer
 
+from bot.metrics import Metrics
 from core.avatars import AvatarService
 from core.bootstrap import Services
 
@@ -15,6 +17,8 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.metrics: Metrics = Metrics()
+        self.health: HTTPServer | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -30,6 +34,4 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return self.services.avatars
 
 
-BotApplication = Application[
-    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any
-]
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

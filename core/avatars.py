@@ -93,12 +93,15 @@ class AvatarService:
         self, profile: users.Profile, *, referral_code: str | None = None
     ) -> users.Registration:
         async with unit_of_work(self._sessions) as session:
-            return await users.register(
+            registration = await users.register(
                 session,
                 profile=profile,
                 free_credits=self._policy.free_credits,
                 referral_code=referral_code,
             )
+        if registration.granted:
+            self._events.credits_moved(ledger.LedgerKind.GRANT, registration.granted)
+        return registration
 
     async def user(self, user_id: int) -> User | None:
         async with unit_of_work(self._sessions) as session:
@@ -201,6 +204,7 @@ class AvatarService:
             return existing
         log.info("generation queued", extra={"generation_id": gen_id, "user_id": user_id})
         self._events.submitted(row)
+        self._events.credits_moved(ledger.LedgerKind.CHARGE, self._policy.generation_cost)
         if self._on_queued:
             self._on_queued()
         return Submitted(gen_id, balance, duplicate=False)

@@ -24,6 +24,9 @@ class JobEvents:
     def model_answered(self, seconds: float, cost: float | None) -> None:
         """The image model returned an image."""
 
+    def credits_moved(self, kind: str, amount: int) -> None:
+        """A committed ledger movement (grant, charge, refund, purchase...), for accounting."""
+
 
 class EventFanout(JobEvents):
     """Passes every event to several observers, so metrics and alerts stay independent."""
@@ -46,3 +49,7 @@ class EventFanout(JobEvents):
     def model_answered(self, seconds: float, cost: float | None) -> None:
         for observer in self._observers:
             observer.model_answered(seconds, cost)
+
+    def credits_moved(self, kind: str, amount: int) -> None:
+        for observer in self._observers:
+            observer.credits_moved(kind, amount)

@@ -168,6 +168,8 @@ class JobRunner:
         extra = {"generation_id": gen_id, "user_id": failed.user_id}
         log.warning("generation failed: %s (refunded=%s)", code, refunded, extra=extra)
         self._events.failed(failed, code, refunded)
+        if refunded:
+            self._events.credits_moved(ledger.LedgerKind.REFUND, failed.credits_used)
         try:
             await self._delivery.report_failure(
                 FailedAvatar(
