@@ -79,18 +79,27 @@ async def count_active(session: AsyncSession, user_id: int) -> int:
 
 
 async def claim_next(session: AsyncSession, *, lease_seconds: float) -> Generation | None:
-    """Lease the fairest queued job: users with fewer running jobs first, then oldest first."""
-    running = aliased(Generation)
-    running_of_user = (
+    """Lease the fairest queued job: round by round across users, oldest first in a round.
+
+    A job's round is how many of its user's earlier jobs were still pending when it arrived,
+    so a user's third photo waits behind everyone else's first: nobody waits out another
+    user's whole queue.
+    """
+    earlier = aliased(Generation)
+    round_of_job = (
         select(func.count())
-        .select_from(running)
-        .where(running.user_id == Generation.user_id, running.status == Status.RUNNING)
+        .select_from(earlier)
+        .where(
+            earlier.user_id == Generation.user_id,
+            earlier.created_at < Generation.created_at,
+            earlier.status.in_(Status.ACTIVE) | (earlier.updated_at >= Generation.created_at),
+        )
         .scalar_subquery()
     )
     query = (
         select(Generation)
         .where(Generation.status == Status.QUEUED)
-        .order_by(running_of_user, Generation.created_at)
+        .order_by(round_of_job, Generation.created_at)
         .limit(1)
     )
     if is_postgres(session):

@@ -1,0 +1,58 @@
+"""Claims are fair: one user's queue never holds everyone else back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import generations
+from core.clock import utcnow
+from core.db import unit_of_work
+from core.models import Generation
+from tests.integration.service_world import make_world
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def claim(sessions: Sessions) -> Generation:
+    async with unit_of_work(sessions) as session:
+        job = await generations.claim_next(session, lease_seconds=30)
+    assert job is not None
+    return job
+
+
+async def finish(sessions: Sessions, job: Generation) -> None:
+    async with unit_of_work(sessions) as session:
+        await generations.complete(session, gen_id=job.id, file_id="f", result_message_id=1)
+
+
+async def test_a_users_third_photo_waits_behind_other_users_first(sessions: Sessions) -> None:
+    async with make_world(sessions, workers=0) as world:
+        for user_id in (1, 2, 3):
+            await world.start_user(user_id)
+        a = [await world.service.submit_photo(world.photo(1, n)) for n in (1, 2, 3)]
+        b = await world.service.submit_photo(world.photo(2, 1))
+        c = await world.service.submit_photo(world.photo(3, 1))
+        # Spread the creation times so "oldest first" is unambiguous on every database.
+        async with unit_of_work(sessions) as session:
+            for offset, gen_id in enumerate([x.generation_id for x in [*a, b, c]]):
+                await session.execute(
+                    update(Generation).where(Generation.id == gen_id)
+                    .values(created_at=utcnow() - timedelta(seconds=60 - offset))
+                )
+
+        order = []
+        first, second = await claim(sessions), await claim(sessions)  # two workers
+        order += [first.id, second.id]
+        await finish(sessions, first)
+        order.append((third := await claim(sessions)).id)
+        await finish(sessions, second)
+        order.append((fourth := await claim(sessions)).id)
+        await finish(sessions, third)
+        await finish(sessions, fourth)
+        order.append((await claim(sessions)).id)
+
+        a1, a2, a3 = (x.generation_id for x in a)
+        assert order == [a1, b.generation_id, c.generation_id, a2, a3]
