@@ -41,8 +41,14 @@ class BotProcess:
 
     async def start(self) -> BotProcess:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *self.args, cwd=ROOT, env=self.env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "bot",
+            *self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         self._reader = asyncio.create_task(self._read())
         return self
@@ -103,7 +109,9 @@ class Fleet:
         engine = create_engine(self.env["DATABASE_URL"])
         try:
             async with unit_of_work(create_session_factory(engine)) as session:
-                return list(await session.scalars(select(Generation).order_by(Generation.created_at)))
+                return list(
+                    await session.scalars(select(Generation).order_by(Generation.created_at))
+                )
         finally:
             await engine.dispose()
 
@@ -114,11 +122,15 @@ class Fleet:
             async with unit_of_work(create_session_factory(engine)) as session:
                 balance = await session.scalar(select(User.credits).where(User.id == user_id))
                 total = await session.scalar(
-                    select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(LedgerEntry.user_id == user_id)
+                    select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+                        LedgerEntry.user_id == user_id
+                    )
                 )
                 kinds = list(
                     await session.scalars(
-                        select(LedgerEntry.kind).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)
+                        select(LedgerEntry.kind)
+                        .where(LedgerEntry.user_id == user_id)
+                        .order_by(LedgerEntry.id)
                     )
                 )
             return int(balance or 0), int(total or 0), kinds
@@ -136,7 +148,9 @@ class Fleet:
             await asyncio.sleep(0.1)
 
 
-def bot_env(emu: BotApiEmulator, model: OpenRouterFake, database_url: str, storage_url: str, **extra: Any) -> dict[str, str]:
+def bot_env(
+    emu: BotApiEmulator, model: OpenRouterFake, database_url: str, storage_url: str, **extra: Any
+) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -159,8 +173,10 @@ def bot_env(emu: BotApiEmulator, model: OpenRouterFake, database_url: str, stora
 
 @asynccontextmanager
 async def fleet(database_url: str, storage_url: str, **extra: Any) -> AsyncIterator[Fleet]:
-    async with BotApiEmulator(token=TOKEN, bot_username="aivenger_test_bot") as emu, \
-            OpenRouterFake(api_key=OPENROUTER_KEY) as model:
+    async with (
+        BotApiEmulator(token=TOKEN, bot_username="aivenger_test_bot") as emu,
+        OpenRouterFake(api_key=OPENROUTER_KEY) as model,
+    ):
         crew = Fleet(emu, model, bot_env(emu, model, database_url, storage_url, **extra))
         try:
             yield crew

@@ -66,7 +66,9 @@ async def test_sigterm_with_a_hanging_model_exits_within_grace_and_the_job_ends_
         assert (await crew.ledger(1))[:2] == (20, 20)
 
 
-async def test_json_logs_parse_line_by_line_carry_the_generation_and_hide_secrets(tmp_path: Path) -> None:
+async def test_json_logs_parse_line_by_line_carry_the_generation_and_hide_secrets(
+    tmp_path: Path,
+) -> None:
     async with fleet(await sqlite_url(tmp_path), f"file:{tmp_path / 'blobs'}") as crew:
         bot = await crew.spawn("bot", LOG_FORMAT="json", LOG_LEVEL="DEBUG")
         await bot.wait_for_line("started:")
