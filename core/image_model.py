@@ -52,7 +52,7 @@ _MESSAGE_LIMIT = 300
 def nearest_aspect_ratio(width: int, height: int) -> str:
     """The supported ratio closest to `width:height` (compared on a log scale, so 2:1 ~ 1:2)."""
     if width <= 0 or height <= 0:
-        raise ValueError(f"not an image size: {width}x{height}")
+        raise ValueError(f"image size must be positive, got {width}x{height}")
 
     def distance(ratio: str) -> float:
         w, h = (int(part) for part in ratio.split(":"))

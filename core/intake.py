@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import math
 from dataclasses import dataclass, field
 
 import pillow_heif
@@ -22,6 +21,7 @@ from core.errors import (
     ImageTooManyPixels,
     NotAnImage,
 )
+from core.image_model import nearest_aspect_ratio
 
 pillow_heif.register_heif_opener()
 
@@ -29,9 +29,6 @@ MAX_INPUT_BYTES = 20 * 1024 * 1024  # Telegram's getFile limit
 MAX_PIXELS = 50_000_000
 MAX_SIDE = 2048  # product.md §5: downscale before sending to the model
 JPEG_QUALITY = 90
-SUPPORTED_ASPECT_RATIOS: tuple[str, ...] = (
-    *("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"),
-)
 
 # Pillow only tries these decoders (less attack surface). GIF is opened just to tell an
 # animation apart from a still. Phone JPEGs with extra frames open via JPEG as "MPO".
@@ -51,19 +48,6 @@ class PreparedImage:
     height: int
     aspect_ratio: str
     source_format: str
-
-
-def nearest_aspect_ratio(width: int, height: int) -> str:
-    """The supported ratio closest to width:height; log space makes 2:1 and 1:2 equally far."""
-    if width <= 0 or height <= 0:
-        raise ValueError(f"image size must be positive, got {width}x{height}")
-    target = math.log(width / height)
-
-    def distance(ratio: str) -> float:
-        w, h = ratio.split(":")
-        return abs(math.log(int(w) / int(h)) - target)
-
-    return min(SUPPORTED_ASPECT_RATIOS, key=distance)
 
 
 async def prepare_image(

@@ -19,12 +19,11 @@ from core.errors import (
     InvalidImage,
     NotAnImage,
 )
+from core.image_model import SUPPORTED_ASPECT_RATIOS, nearest_aspect_ratio
 from core.intake import (
     MAX_INPUT_BYTES,
     MAX_SIDE,
-    SUPPORTED_ASPECT_RATIOS,
     PreparedImage,
-    nearest_aspect_ratio,
     prepare_image,
     prepare_image_sync,
 )
