@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
@@ -21,27 +24,20 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     await reply(update, error_text("unknown_command", await language(update, context)))
 
 
-def rate_limit_guard(limiter: RateLimiter):  # type: ignore[no-untyped-def]
-    """A pre-handler (group -1) that stops a flooding user's messages before any work."""
+def rate_limit_guard(
+    limiter: RateLimiter,
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    """A pre-handler (group -1): a flooding user's messages stop here, with one notice."""
 
     async def guard(update: Update, context: BotContext) -> None:
-        user = update.effective_user
-        if user is None or update.pre_checkout_query is not None:
-            return  # never throttle payments: Telegram needs an answer
-        if update.message is not None and update.message.successful_payment is not None:
-            return
+        user, message = update.effective_user, update.message
+        if user is None or message is None or message.successful_payment is not None:
+            return  # messages only (§2); payments and button presses are never throttled here
         verdict = limiter.check(user.id)
         if verdict is Verdict.ALLOW:
             return
         if verdict is Verdict.DENY_NOTIFY:
-            if update.callback_query is not None:
-                await update.callback_query.answer(
-                    error_text("rate_limited", await language(update, context)), show_alert=True
-                )
-            elif update.effective_message is not None:
-                await reply(update, error_text("rate_limited", await language(update, context)))
-        elif update.callback_query is not None:
-            await update.callback_query.answer()
+            await reply(update, error_text("rate_limited", await language(update, context)))
         raise ApplicationHandlerStop
 
     return guard
