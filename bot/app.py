@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
+from bot.alerts import AdminAlerts
 from bot.commands import register_commands
 from bot.context import BotApplication, BotContext, BotData
 from bot.delivery import TelegramDelivery
@@ -72,7 +73,8 @@ def build_application(
 def _opener(settings: Settings, chosen: Overrides, *, receive: bool):  # type: ignore[no-untyped-def]
     async def post_init(application: BotApplication) -> None:
         metrics = application.bot_data.metrics
-        observers = [metrics, chosen.events]
+        alerts = AdminAlerts(application.bot, settings.admin_user_ids)
+        observers = [metrics, chosen.events, alerts]
         services = await open_services(
             settings,
             delivery=TelegramDelivery(application.bot),
@@ -81,6 +83,7 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool):  # type: i
             blobs=chosen.blobs,
         )
         application.bot_data.services = services
+        alerts.use_accounts(services.avatars.user)
         metrics.track_in_flight(lambda: services.pool.in_flight)
         await services.pool.start()
         if settings.health_port:

@@ -29,8 +29,15 @@ class Action(StrEnum):
     LANGUAGE = "l"
 
 
-_GEN_ACTIONS = {Action.PREV, Action.NEXT, Action.ASK_DELETE, Action.CONFIRM_DELETE,
-                Action.CANCEL_DELETE, Action.FULL_SIZE, Action.AGAIN}
+_GEN_ACTIONS = {
+    Action.PREV,
+    Action.NEXT,
+    Action.ASK_DELETE,
+    Action.CONFIRM_DELETE,
+    Action.CANCEL_DELETE,
+    Action.FULL_SIZE,
+    Action.AGAIN,
+}
 _PATTERN = re.compile(r"^([a-z]):([a-z0-9_]{0,40})$")
 _GEN_ID = re.compile(r"^[0-9a-f]{32}$")
 

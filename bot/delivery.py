@@ -12,7 +12,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.keyboards import avatar_keyboard, buy_button_keyboard
-from bot.texts import Html, error_text, style_name, t
+from bot.texts import Html, error_text, language_for, style_name, t
 from core.errors import DeliveryError
 from core.jobs import Delivered, FailedAvatar, FinishedAvatar
 
@@ -29,13 +29,19 @@ class TelegramDelivery:
     async def deliver(self, avatar: FinishedAvatar) -> Delivered:
         lang = avatar.language
         photo = await _photo_bytes(avatar.image, avatar.content_type)
-        extension = "jpg" if photo is not avatar.image else _EXTENSIONS.get(avatar.content_type, "png")
+        extension = (
+            "jpg" if photo is not avatar.image else _EXTENSIONS.get(avatar.content_type, "png")
+        )
         try:
             message = await self._bot.send_photo(
                 chat_id=avatar.chat_id,
                 photo=InputFile(photo, filename=f"avatar.{extension}"),
-                caption=t("photo.caption", lang, style=style_name(avatar.style, lang),
-                          credits=avatar.balance),
+                caption=t(
+                    "photo.caption",
+                    lang,
+                    style=style_name(avatar.style, lang),
+                    credits=avatar.balance,
+                ),
                 parse_mode=ParseMode.HTML,
                 reply_markup=avatar_keyboard(avatar.generation_id, lang),
                 reply_parameters=ReplyParameters(
@@ -57,7 +63,9 @@ class TelegramDelivery:
         if failure.status_message_id is not None:
             try:
                 await self._bot.edit_message_text(
-                    text, chat_id=failure.chat_id, message_id=failure.status_message_id,
+                    text,
+                    chat_id=failure.chat_id,
+                    message_id=failure.status_message_id,
                     parse_mode=ParseMode.HTML,
                 )
                 return
@@ -70,6 +78,18 @@ class TelegramDelivery:
 
     async def show_progress(self, chat_id: int) -> None:
         await self._bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+
+    async def referral_rewarded(
+        self, referrer_id: int, referred_name: str, bonus: int, balance: int, language: str | None
+    ) -> None:
+        text = t(
+            "referral.rewarded",
+            language_for(language),
+            name=referred_name,
+            bonus=bonus,
+            credits=balance,
+        )
+        await self._bot.send_message(referrer_id, text, parse_mode=ParseMode.HTML)
 
     async def _remove_status(self, chat_id: int, message_id: int | None) -> None:
         if message_id is None:

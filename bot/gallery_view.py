@@ -26,8 +26,12 @@ log = logging.getLogger(__name__)
 def caption_for(page: GalleryPage, lang: str) -> str:
     item = page.item
     return t(
-        "gallery.caption", lang, position=page.index + 1, total=page.total,
-        style=style_name(item.style, lang), date=format_date(item.created_at, lang),
+        "gallery.caption",
+        lang,
+        position=page.index + 1,
+        total=page.total,
+        style=style_name(item.style, lang),
+        date=format_date(item.created_at, lang),
     )
 
 
@@ -45,7 +49,9 @@ def is_not_modified(exc: BadRequest) -> bool:
 
 def is_bad_file_id(exc: BadRequest) -> bool:
     text = exc.message.lower()
-    return "wrong file identifier" in text or "file reference" in text or "wrong remote file" in text
+    return (
+        "wrong file identifier" in text or "file reference" in text or "wrong remote file" in text
+    )
 
 
 async def send_page(
@@ -56,14 +62,20 @@ async def send_page(
     if page.item.telegram_file_id:
         try:
             return await context.bot.send_photo(
-                chat_id, page.item.telegram_file_id, caption=caption,
-                parse_mode=ParseMode.HTML, reply_markup=markup,
+                chat_id,
+                page.item.telegram_file_id,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
             )
         except BadRequest as exc:
             if not is_bad_file_id(exc):
                 raise
     sent = await context.bot.send_photo(
-        chat_id, await _upload(context, page), caption=caption, parse_mode=ParseMode.HTML,
+        chat_id,
+        await _upload(context, page),
+        caption=caption,
+        parse_mode=ParseMode.HTML,
         reply_markup=markup,
     )
     await _remember(context, page, sent)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Action, encode
-from bot.texts import style_name, t
+from bot.texts import CATALOGS, LANGUAGE_NAMES, style_name, t
+from core.settings import CreditPack
 from core.styles import STYLES
 
 
@@ -34,7 +38,9 @@ def gallery_keyboard(
     row.append(_button(t("button.delete", lang), Action.ASK_DELETE, gen_id))
     if has_next:
         row.append(_button(t("button.next", lang), Action.NEXT, gen_id))
-    return InlineKeyboardMarkup([row, [_button(t("button.full_size", lang), Action.FULL_SIZE, gen_id)]])
+    return InlineKeyboardMarkup(
+        [row, [_button(t("button.full_size", lang), Action.FULL_SIZE, gen_id)]]
+    )
 
 
 def confirm_delete_keyboard(gen_id: str, lang: str | None) -> InlineKeyboardMarkup:
@@ -58,3 +64,46 @@ def styles_keyboard(current: str, lang: str | None) -> InlineKeyboardMarkup:
 
 def buy_button_keyboard(lang: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(t("button.buy", lang), Action.BUY)]])
+
+
+def packs_keyboard(packs: Sequence[CreditPack], lang: str | None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(
+                    t("buy.pack_button", lang, credits=pack.credits, stars=pack.stars),
+                    Action.PACK,
+                    pack.pack_id,
+                )
+            ]
+            for pack in packs
+        ]
+    )
+
+
+def language_keyboard(current: str) -> InlineKeyboardMarkup:
+    """Each language is named in itself, so anyone can find theirs."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(
+                    ("✓ " if code == current else "") + LANGUAGE_NAMES[code], Action.LANGUAGE, code
+                )
+            ]
+            for code in CATALOGS
+        ]
+    )
+
+
+def share_keyboard(link: str, lang: str | None) -> InlineKeyboardMarkup:
+    """Telegram's share dialog with the invite link filled in (a URL button, no callback)."""
+    query = urlencode({"url": link, "text": t("invite.share_text", lang)})
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("invite.share_button", lang), url=f"https://t.me/share/url?{query}"
+                )
+            ]
+        ]
+    )

@@ -37,8 +37,11 @@ class _ContextFilter(logging.Filter):
     """Text lines show the generation and user a line is about, when it carries them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        parts = [f"{name}={getattr(record, name)}" for name in ("generation_id", "user_id")
-                 if getattr(record, name, None) is not None]
+        parts = [
+            f"{name}={getattr(record, name)}"
+            for name in ("generation_id", "user_id")
+            if getattr(record, name, None) is not None
+        ]
         record.context = f" [{' '.join(parts)}]" if parts else ""
         return True
 
@@ -54,8 +57,10 @@ class RedactingFormatter(logging.Formatter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    values = [settings.telegram_bot_token.get_secret_value(),
-              settings.openrouter_api_key.get_secret_value()]
+    values = [
+        settings.telegram_bot_token.get_secret_value(),
+        settings.openrouter_api_key.get_secret_value(),
+    ]
     if settings.webhook_secret is not None:
         values.append(settings.webhook_secret.get_secret_value())
     values += [os.environ.get(name, "") for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")]

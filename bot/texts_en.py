@@ -7,11 +7,11 @@ EN: dict[str, str] = {
     "start.welcome": (
         "🦸 <b>Welcome to AIVenger, {name}!</b>\n"
         "Send me a selfie and I'll turn you into a superhero.\n"
-        "You have <b>{credits} free credits</b>; each avatar costs {cost}.\n"
+        "You have <b>{credits} free {credits:credit|credits}</b>; each avatar costs {cost}.\n"
         "/gallery shows your avatars, /credits your balance, /buy tops it up, /style picks a look."
     ),
     "start.again": (
-        "👋 Welcome back, {name}! You have <b>{credits} credits</b> ({avatars} avatars left).\n"
+        "👋 Welcome back, {name}! You have <b>{credits} {credits:credit|credits}</b> ({avatars} {avatars:avatar|avatars} left).\n"
         "Send a selfie to create a new superhero."
     ),
     "help": (
@@ -40,11 +40,15 @@ EN: dict[str, str] = {
     "commands.help": "How it works",
     "commands.paysupport": "Payment support",
     "commands.terms": "Terms of service",
+    "commands.grant": "Admin: grant credits",
+    "commands.refund": "Admin: refund a payment",
+    "commands.stats": "Admin: statistics",
+    "commands.user": "Admin: look up a user",
     # the photo flow
     "photo.working": "⏳ Creating your superhero… this takes about 10–20 seconds.",
-    "photo.caption": "🦸 <b>{style}</b> · {credits} credits left",
-    "photo.refunded": "{reason}\n💰 Your {cost} credits were refunded — balance: {credits}.",
-    "photo.not_refunded": "{reason}\nBalance: {credits} credits.",
+    "photo.caption": "🦸 <b>{style}</b> · {credits} {credits:credit|credits} left",
+    "photo.refunded": "{reason}\n💰 Your {cost} {cost:credit was|credits were} refunded — balance: {credits}.",
+    "photo.not_refunded": "{reason}\nBalance: {credits} {credits:credit|credits}.",
     "photo.duplicate": "I'm already working on that photo.",
     "button.again": "🔁 Again",
     "button.gallery": "🖼 Gallery",
@@ -92,7 +96,7 @@ EN: dict[str, str] = {
     "error.unknown_command": "I don't know that command. /help lists what I can do.",
     # /credits
     "credits.summary": (
-        "💰 <b>Balance: {credits} credits</b>\n"
+        "💰 <b>Balance: {credits} {credits:credit|credits}</b>\n"
         "An avatar costs {cost} credits · avatars made: {avatars}\n"
         "Last avatar: {last}"
     ),
@@ -130,4 +134,112 @@ EN: dict[str, str] = {
     "style.fantasy": "Fantasy knight",
     "date.format": "{day} {month} {year}",
     "months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    # /buy and Telegram Stars payments
+    "buy.choose": (
+        "💳 <b>Buy credits with Telegram Stars</b>\n"
+        "Balance: {credits} {credits:credit|credits} · an avatar costs {cost}.\n"
+        "Pick a pack:"
+    ),
+    "buy.pack_button": "{credits} {credits:credit|credits} · {stars} ⭐",
+    "invoice.title": "{credits} AIVenger {credits:credit|credits}",
+    "invoice.description": (
+        "{credits} {credits:credit|credits}: enough for {avatars} superhero {avatars:avatar|avatars}. "
+        "Credits never expire; failed avatars are refunded."
+    ),
+    "invoice.label": "{credits} {credits:credit|credits}",
+    "payment.done": (
+        "✅ Payment received: <b>+{credits} {credits:credit|credits}</b>.\n"
+        "Balance: <b>{balance}</b> {balance:credit|credits}. Send a selfie to use them!"
+    ),
+    "payment.problem": (
+        "⚠️ Your payment arrived, but I couldn't match it to a pack. "
+        "Please write to /paysupport — we'll sort it out or refund you."
+    ),
+    "payment.refused.invalid": "This invoice is not valid. Please open /buy and try again.",
+    "payment.refused.not_yours": "This invoice was made for another account. Open /buy to get your own.",
+    "payment.refused.unknown_pack": "This pack is no longer sold. Open /buy to see the current packs.",
+    "payment.refused.price_changed": "The price of this pack has changed. Open /buy for a fresh invoice.",
+    "payment.refunded": (
+        "↩️ Your payment of {stars} ⭐ was refunded. "
+        "{taken} {taken:credit was|credits were} removed; balance: {credits}."
+    ),
+    "paysupport": (
+        "💬 <b>Payment support</b>\n"
+        "Something wrong with a purchase? Send <code>/paysupport</code> followed by what happened, "
+        "e.g. <i>/paysupport I paid 100 ⭐ but got no credits</i>. We answer here, usually within a day.\n"
+        "Payments for credits you haven't used can be refunded to your Stars balance. "
+        "See /terms for the details."
+    ),
+    "paysupport.sent": "✅ Thanks! Your message reached our support team. We'll answer here.",
+    "paysupport.request": "💬 <b>Payment support</b> from {name} (id <code>{user_id}</code>):\n{text}",
+    "terms": (
+        "📄 <b>Terms of service</b>\n"
+        "1. Credits are bought with Telegram Stars and are only used to create avatars in this bot. "
+        "They have no cash value and can't be transferred.\n"
+        "2. An avatar costs {cost} credits. Credits for an avatar that fails are returned automatically.\n"
+        "3. Credits arrive as soon as the payment goes through. If they don't, or you bought by mistake, "
+        "use /paysupport: payments whose credits are unused can be refunded in Stars.\n"
+        "4. Only send photos of yourself, or of people who agreed, and nothing that breaks Telegram's rules.\n"
+        "5. Photos are transformed by a third-party AI model via OpenRouter. Your photos and avatars "
+        "are kept until you delete them with /delete.\n"
+        "6. By paying you accept these terms and Telegram's Terms of Service for purchases in bots."
+    ),
+    # referrals
+    "invite.text": (
+        "🤝 <b>Invite friends, earn credits</b>\n"
+        "When a friend joins with your link and makes their first avatar, you get "
+        "<b>{bonus} {bonus:credit|credits}</b>.\n\n"
+        "Your link: {link}\n\n"
+        "Friends invited: {invited} · bonus credits earned: {earned}"
+    ),
+    "invite.share_button": "📨 Share the link",
+    "invite.share_text": "Turn your selfie into a superhero avatar!",
+    "referral.rewarded": (
+        "🎉 {name} made their first avatar with your invite: <b>+{bonus} {bonus:credit|credits}</b>!\n"
+        "Balance: {credits} {credits:credit|credits}."
+    ),
+    # /language
+    "language.choose": "🌐 Choose your language (now: <b>{current}</b>):",
+    "language.chosen": "🌐 Language set to <b>English</b>.",
+    # admin tools
+    "admin.grant_usage": "Usage: <code>/grant &lt;user id&gt; &lt;credits&gt; [reason]</code>",
+    "admin.granted": (
+        "✅ Granted {amount} {amount:credit|credits} to {name} (id <code>{user_id}</code>). "
+        "Balance: {credits}."
+    ),
+    "admin.grant_repeated": "This grant was already applied; nothing changed. Balance: {credits}.",
+    "admin.user_granted": "🎁 You received <b>{amount} {amount:credit|credits}</b>! Balance: {credits}.",
+    "admin.no_user": "No user with id <code>{user_id}</code>.",
+    "admin.refund_usage": "Usage: <code>/refund &lt;telegram_payment_charge_id&gt;</code>",
+    "admin.no_payment": "No payment with charge id <code>{charge_id}</code>.",
+    "admin.refund_done": (
+        "↩️ Refunded {stars} ⭐ to user <code>{user_id}</code> (charge <code>{charge_id}</code>).\n"
+        "Took back {taken} of {credits} credits; balance now {balance}."
+    ),
+    "admin.refund_repeated": "Payment <code>{charge_id}</code> was already refunded; nothing changed.",
+    "admin.refund_failed": "Telegram refused the refund ({error}); nothing changed.",
+    "admin.stats": (
+        "📊 <b>Stats</b>\n"
+        "Users: {users} (new today: {new_users})\n"
+        "Avatars made: {avatars}\n"
+        "Failures: {failures}\n"
+        "Refunds: {generation_refunds} failed avatars · {payment_refunds} payments ({stars_refunded} ⭐)\n"
+        "Purchases: {purchases} · Stars earned: {stars_earned} ⭐\n"
+        "Model spend: ${model_spend:.4f}"
+    ),
+    "admin.none": "none",
+    "admin.user_usage": "Usage: <code>/user &lt;user id&gt;</code>",
+    "admin.user": (
+        "👤 <b>{name}</b> {username}(id <code>{user_id}</code>)\n"
+        "Joined {joined} · language: {language} · style: {style}\n"
+        "Balance: <b>{credits}</b>\n\n"
+        "<b>Recent ledger</b>\n{ledger}\n\n"
+        "<b>Recent generations</b>\n{generations}"
+    ),
+    "admin.generation_line": "<code>{gen_id}</code> · {status} · {style} · {date}{error}",
+    "admin.alert_out_of_credits": (
+        "🚨 <b>OpenRouter is out of credits</b> (HTTP 402): avatars are failing and being refunded.\n"
+        "Top up at https://openrouter.ai/settings/credits. "
+        "I'll alert again only after a generation has succeeded."
+    ),
 }

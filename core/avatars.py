@@ -279,6 +279,10 @@ class AvatarService:
         async with unit_of_work(self._sessions) as session:
             await users.set_style(session, user_id=user_id, style=style)
 
+    async def set_language(self, user_id: int, language: str | None) -> None:
+        async with unit_of_work(self._sessions) as session:
+            await users.set_language(session, user_id=user_id, language=language)
+
     async def stats(self, user_id: int, *, recent: int = 5) -> UserStats:
         async with unit_of_work(self._sessions) as session:
             balance = await ledger.balance(session, user_id)

@@ -83,6 +83,7 @@ async def open_services(
             lease_seconds=settings.job_lease_seconds,
             max_attempts=settings.job_max_attempts,
             refund_on_failure=settings.refund_on_failure,
+            referral_bonus=settings.referral_bonus,
         )
         runner = JobRunner(
             sessions=sessions,

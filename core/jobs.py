@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import generations, ledger, users
+from core import generations, ledger, referrals, users
 from core.blobs import BlobStore, avatar_key, content_type_for_key
 from core.db import unit_of_work
 from core.errors import AIVengerError, BlobNotFound, DeliveryError
@@ -74,12 +74,18 @@ class AvatarDelivery(Protocol):
     async def show_progress(self, chat_id: int) -> None:
         """Cosmetic "working on it" signal, repeated while the model runs; may be dropped."""
 
+    async def referral_rewarded(
+        self, referrer_id: int, referred_name: str, bonus: int, balance: int, language: str | None
+    ) -> None:
+        """Tell a referrer that the friend they invited earned them a bonus."""
+
 
 @dataclass(frozen=True, slots=True)
 class JobPolicy:
     lease_seconds: float = 90.0
     max_attempts: int = 3
     refund_on_failure: bool = True
+    referral_bonus: int = 0
 
 
 class JobRunner:
@@ -129,8 +135,14 @@ class JobRunner:
                     file_id=delivered.file_id,
                     result_message_id=delivered.message_id,
                 )
+                reward = await referrals.reward_on_first_avatar(
+                    session, user_id=job.user_id, bonus=self._policy.referral_bonus
+                )
             log.info("generation delivered", extra=extra)
             self._events.completed(job)
+            if reward is not None:
+                self._events.credits_moved(ledger.LedgerKind.REFERRAL, reward.bonus)
+                await self._tell_referrer(reward)
         except DeliveryError as exc:
             if exc.permanent or job.attempts >= self._policy.max_attempts:
                 await self.fail(job.id, exc)
@@ -219,6 +231,21 @@ class JobRunner:
             await self._blobs.delete(key)  # no blob without its row
             raise
         return result.image, result.content_type
+
+    async def _tell_referrer(self, reward: referrals.ReferralReward) -> None:
+        """The bonus is paid already; failing to say so must not touch the avatar's job."""
+        try:
+            await self._delivery.referral_rewarded(
+                reward.referrer_id,
+                reward.referred_name,
+                reward.bonus,
+                reward.balance,
+                reward.language,
+            )
+        except Exception:
+            log.warning(
+                "could not tell the referrer", exc_info=True, extra={"user_id": reward.referrer_id}
+            )
 
     async def _account(self, user_id: int) -> tuple[int, str | None]:
         async with unit_of_work(self._sessions) as session:

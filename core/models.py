@@ -1,4 +1,4 @@
-"""Tables: users, the append-only credit ledger, and generations (the durable job rows)."""
+"""Tables: users, the append-only credit ledger, generations (the durable job rows), payments."""
 
 from __future__ import annotations
 
@@ -109,3 +109,23 @@ class GenerationStatus:
     COMPLETED = "completed"
     FAILED = "failed"
     ACTIVE = (QUEUED, RUNNING)
+
+
+class Payment(Base):
+    """A Telegram Stars purchase: what was paid for, so it can be reported and refunded.
+
+    The credits themselves move through the ledger (key `purchase:<charge id>`); this row keeps
+    what the ledger cannot: the Stars paid, the pack, and whether Telegram refunded it.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    charge_id: Mapped[str] = mapped_column(String(255), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    pack_id: Mapped[str] = mapped_column(String(16))
+    credits: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime)

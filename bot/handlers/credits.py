@@ -34,9 +34,18 @@ async def credits(update: Update, context: BotContext) -> None:
         return
     stats = await context.avatars.stats(user.id)
     last = format_date(stats.last_created, lang) if stats.last_created else t("credits.never", lang)
-    text = t("credits.summary", lang, credits=stats.balance, cost=stats.cost,
-             avatars=stats.avatars, last=last)
+    text = t(
+        "credits.summary",
+        lang,
+        credits=stats.balance,
+        cost=stats.cost,
+        avatars=stats.avatars,
+        last=last,
+    )
     if stats.recent:
-        text += t("credits.history", lang,
-                  lines=Html("\n".join(ledger_line(line, lang) for line in stats.recent)))
+        text += t(
+            "credits.history",
+            lang,
+            lines=Html("\n".join(ledger_line(line, lang) for line in stats.recent)),
+        )
     await reply(update, text, reply_markup=buy_button_keyboard(lang))

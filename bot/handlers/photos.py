@@ -56,7 +56,9 @@ async def on_document(update: Update, context: BotContext) -> None:
     if document is None:
         return
     if not is_image_document(document):
-        await _refuse(update, NotAnImage("document is not an image"), await language(update, context))
+        await _refuse(
+            update, NotAnImage("document is not an image"), await language(update, context)
+        )
         return
     await _intake(update, context, document)
 
@@ -135,7 +137,8 @@ async def _refuse(update: Update, refusal: SubmissionRefused, lang: str) -> None
 
 async def _edit_refusal(status: Message, refusal: SubmissionRefused, lang: str) -> None:
     await status.edit_text(
-        _refusal_text(refusal, lang), parse_mode=ParseMode.HTML,
+        _refusal_text(refusal, lang),
+        parse_mode=ParseMode.HTML,
         reply_markup=_refusal_markup(refusal, lang),
     )
 
@@ -163,15 +166,21 @@ async def on_again(update: Update, context: BotContext) -> None:
         return
     except SubmissionRefused as refusal:
         await query.answer()
-        await message.reply_text(_refusal_text(refusal, lang), parse_mode=ParseMode.HTML,
-                                 reply_markup=_refusal_markup(refusal, lang))
+        await message.reply_text(
+            _refusal_text(refusal, lang),
+            parse_mode=ParseMode.HTML,
+            reply_markup=_refusal_markup(refusal, lang),
+        )
         return
     await query.answer()
     status = await message.reply_text(t("photo.working", lang))
     try:
         await context.avatars.submit_again(
-            user_id=user_id, gen_id=callback.value, chat_id=message.chat_id,
-            source_message_id=message.message_id, status_message_id=status.message_id,
+            user_id=user_id,
+            gen_id=callback.value,
+            chat_id=message.chat_id,
+            source_message_id=message.message_id,
+            status_message_id=status.message_id,
         )
     except SubmissionRefused as refusal:
         await _edit_refusal(status, refusal, lang)

@@ -18,7 +18,9 @@ async def start(update: Update, context: BotContext) -> None:
     if user is None:
         return
     payload = context.args[0] if context.args else ""
-    referral = payload.removeprefix(REFERRAL_PREFIX) if payload.startswith(REFERRAL_PREFIX) else None
+    referral = (
+        payload.removeprefix(REFERRAL_PREFIX) if payload.startswith(REFERRAL_PREFIX) else None
+    )
     registration = await context.avatars.register(profile_of(user), referral_code=referral)
     account = registration.user
     lang = language_for(language_of(account))
@@ -26,8 +28,13 @@ async def start(update: Update, context: BotContext) -> None:
     if registration.created:
         text = t("start.welcome", lang, name=user.first_name, credits=account.credits, cost=cost)
     else:
-        text = t("start.again", lang, name=user.first_name, credits=account.credits,
-                 avatars=account.credits // cost)
+        text = t(
+            "start.again",
+            lang,
+            name=user.first_name,
+            credits=account.credits,
+            avatars=account.credits // cost,
+        )
     await reply(update, text)
 
 
@@ -35,5 +42,6 @@ async def help_command(update: Update, context: BotContext) -> None:
     """Commands and limits."""
     policy = context.avatars.policy
     lang = await language(update, context)
-    await reply(update, t("help", lang, cost=policy.generation_cost,
-                          max_active=policy.max_active_per_user))
+    await reply(
+        update, t("help", lang, cost=policy.generation_cost, max_active=policy.max_active_per_user)
+    )

@@ -22,8 +22,11 @@ async def style(update: Update, context: BotContext) -> None:
     account = await context.avatars.user(user.id)
     if account is None:
         account = (await context.avatars.register(profile_of(user))).user
-    await reply(update, t("style.choose", lang, current=style_name(account.style, lang)),
-                reply_markup=styles_keyboard(account.style, lang))
+    await reply(
+        update,
+        t("style.choose", lang, current=style_name(account.style, lang)),
+        reply_markup=styles_keyboard(account.style, lang),
+    )
 
 
 async def on_style_button(update: Update, context: BotContext) -> None:
@@ -34,7 +37,11 @@ async def on_style_button(update: Update, context: BotContext) -> None:
     lang = await language(update, context)
     callback = parse(query.data)
     message = query.message if isinstance(query.message, Message) else None
-    if callback is None or message is None or await context.avatars.user(query.from_user.id) is None:
+    if (
+        callback is None
+        or message is None
+        or await context.avatars.user(query.from_user.id) is None
+    ):
         await query.answer(t("callback.stale", lang), show_alert=True)
         return
     try:
@@ -43,5 +50,6 @@ async def on_style_button(update: Update, context: BotContext) -> None:
         await query.answer(t("callback.stale", lang), show_alert=True)
         return
     await query.answer()
-    await message.edit_text(t("style.chosen", lang, style=style_name(callback.value, lang)),
-                            parse_mode=ParseMode.HTML)
+    await message.edit_text(
+        t("style.chosen", lang, style=style_name(callback.value, lang)), parse_mode=ParseMode.HTML
+    )

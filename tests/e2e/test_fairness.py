@@ -17,14 +17,20 @@ async def test_other_users_are_not_served_after_all_of_one_users_jobs(tmp_path: 
         world.model.latency = 2.0
         for _ in range(3):
             await ada.send_photo(images.jpeg())
-        await ada.wait_for(lambda m: len([x for x in ada.messages if "Creating" in text_of(x)]) == 3)
+        await ada.wait_for(
+            lambda m: len([x for x in ada.messages if "Creating" in text_of(x)]) == 3
+        )
         await asyncio.sleep(0.2)
         await bob.send_photo(images.jpeg())
         await cid.send_photo(images.jpeg())
         await asyncio.gather(*(u.wait_for(is_avatar, since=0, timeout=30) for u in (bob, cid)))
         await ada.wait_for(lambda m: sum(1 for x in ada.messages if is_avatar(x)) == 3, timeout=30)
 
-        sent = [c for c in world.emu.calls("sendPhoto") if "credits left" in str(c.params.get("caption"))]
+        sent = [
+            c
+            for c in world.emu.calls("sendPhoto")
+            if "credits left" in str(c.params.get("caption"))
+        ]
         chats = [int(c.params["chat_id"]) for c in sent]
         assert chats.index(2) < len(chats) - 1 and chats.index(3) < len(chats) - 1
         assert chats[-1] == 1  # Ada's third photo came last, not Bob's or Cid's

@@ -17,6 +17,7 @@ class FakeDelivery:
         self._changed = asyncio.Condition()
         self._sent = 0
         self.progress_signals = 0
+        self.referrals: list[tuple[int, str, int, int]] = []
 
     def fail_next(self, error: DeliveryError, *, times: int = 1) -> None:
         self._faults.extend([error] * times)
@@ -35,6 +36,12 @@ class FakeDelivery:
 
     async def show_progress(self, chat_id: int) -> None:
         self.progress_signals += 1
+
+    async def referral_rewarded(
+        self, referrer_id: int, referred_name: str, bonus: int, balance: int, language: str | None
+    ) -> None:
+        self.referrals.append((referrer_id, referred_name, bonus, balance))
+        await self._notify()
 
     async def wait_for(self, delivered: int = 0, failed: int = 0, timeout: float = 10) -> None:
         """Wait until at least this many avatars were delivered and failures reported."""

@@ -35,10 +35,15 @@ class World:
     async def start_user(self, user_id: int = 1) -> None:
         await self.service.register(users.Profile(user_id, f"user{user_id}"))
 
-    def photo(self, user_id: int = 1, message_id: int = 1, caption: str | None = None) -> PhotoSubmission:
+    def photo(
+        self, user_id: int = 1, message_id: int = 1, caption: str | None = None
+    ) -> PhotoSubmission:
         return PhotoSubmission(
-            user_id=user_id, chat_id=user_id, source_message_id=message_id,
-            image=images.jpeg(320, 240), caption=caption,
+            user_id=user_id,
+            chat_id=user_id,
+            source_message_id=message_id,
+            image=images.jpeg(320, 240),
+            caption=caption,
         )
 
     async def balance_and_sum(self, user_id: int = 1) -> tuple[int, int]:
@@ -53,7 +58,9 @@ class World:
 
     async def statuses(self) -> list[str]:
         async with unit_of_work(self.sessions) as session:
-            return list(await session.scalars(select(Generation.status).order_by(Generation.created_at)))
+            return list(
+                await session.scalars(select(Generation.status).order_by(Generation.created_at))
+            )
 
     async def settled(self, timeout: float = 10.0) -> list[str]:
         """Wait until no generation is queued or running; return all statuses."""
@@ -66,7 +73,9 @@ class World:
         async with unit_of_work(self.sessions) as session:
             return list(
                 await session.scalars(
-                    select(LedgerEntry.kind).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)
+                    select(LedgerEntry.kind)
+                    .where(LedgerEntry.user_id == user_id)
+                    .order_by(LedgerEntry.id)
                 )
             )
 
@@ -89,11 +98,16 @@ async def make_world(
         sessions=sessions, blobs=blobs, image_model=model, delivery=delivery, policy=job_policy
     )
     pool = WorkerPool(
-        sessions=sessions, runner=runner, policy=job_policy, workers=workers,
-        sweep_interval=3600, poll_interval=0.05,
+        sessions=sessions,
+        runner=runner,
+        policy=job_policy,
+        workers=workers,
+        sweep_interval=3600,
+        poll_interval=0.05,
     )
     service = AvatarService(
-        sessions=sessions, blobs=blobs,
+        sessions=sessions,
+        blobs=blobs,
         policy=ServicePolicy(generation_cost=10, free_credits=30, max_active_per_user=max_active),
         on_queued=pool.notify,
     )

@@ -28,12 +28,19 @@ def run_cleanup(database_url: str, blob_dir: Path, *args: str) -> subprocess.Com
         "STORAGE_URL": f"file:{blob_dir}",
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot", "cleanup", *args], env=env, cwd=ROOT,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "bot", "cleanup", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
-async def completed_avatar(sessions: Sessions, blobs_dir: Path, *, keep_result: bool) -> tuple[str, str, str]:
+async def completed_avatar(
+    sessions: Sessions, blobs_dir: Path, *, keep_result: bool
+) -> tuple[str, str, str]:
     store = await open_blob_store(f"file:{blobs_dir}")
     original, result = original_key(1), avatar_key(1, "image/png")
     await store.put(original, b"jpeg", "image/jpeg")
@@ -43,8 +50,11 @@ async def completed_avatar(sessions: Sessions, blobs_dir: Path, *, keep_result: 
     async with unit_of_work(sessions) as session:
         await users.register(session, profile=users.Profile(1, "Ada"), free_credits=30)
         row = await insert_queued(
-            session, gen_id=gen_id,
-            job=NewGeneration(1, 1, int(time.time_ns() % 10**9), None, "superhero", None, "1:1", original, 10),
+            session,
+            gen_id=gen_id,
+            job=NewGeneration(
+                1, 1, int(time.time_ns() % 10**9), None, "superhero", None, "1:1", original, 10
+            ),
         )
         row.result_key = result
         await complete(session, gen_id=gen_id, file_id="f", result_message_id=5)
@@ -61,7 +71,9 @@ async def test_cleanup_reports_then_removes_exactly_the_orphans(
     sessions: Sessions, database_url: str, tmp_path: Path
 ) -> None:
     blob_dir = tmp_path / "blobs"
-    kept_id, kept_original, kept_result = await completed_avatar(sessions, blob_dir, keep_result=True)
+    kept_id, kept_original, kept_result = await completed_avatar(
+        sessions, blob_dir, keep_result=True
+    )
     stale_id, stale_original, _ = await completed_avatar(sessions, blob_dir, keep_result=False)
     store = await open_blob_store(f"file:{blob_dir}")
     old_orphan, fresh_upload = original_key(2), original_key(3)

@@ -39,7 +39,8 @@ async def test_a_users_third_photo_waits_behind_other_users_first(sessions: Sess
         async with unit_of_work(sessions) as session:
             for offset, gen_id in enumerate([x.generation_id for x in [*a, b, c]]):
                 await session.execute(
-                    update(Generation).where(Generation.id == gen_id)
+                    update(Generation)
+                    .where(Generation.id == gen_id)
                     .values(created_at=utcnow() - timedelta(seconds=60 - offset))
                 )
 

@@ -106,8 +106,12 @@ async def test_purchases_and_admin_grants_are_idempotent_per_key(sessions: Sessi
     for _ in range(3):
         async with unit_of_work(sessions) as session:
             await ledger.credit(
-                session, user_id=1, amount=50, kind=ledger.LedgerKind.PURCHASE,
-                key="purchase:charge-abc", reference="p50",
+                session,
+                user_id=1,
+                amount=50,
+                kind=ledger.LedgerKind.PURCHASE,
+                key="purchase:charge-abc",
+                reference="p50",
             )
             await ledger.credit(
                 session, user_id=1, amount=5, kind=ledger.LedgerKind.ADMIN, key="admin:msg-9"
@@ -120,12 +124,18 @@ async def test_debit_up_to_never_makes_a_balance_negative(sessions: Sessions) ->
     await register(sessions, free=30)
     async with unit_of_work(sessions) as session:
         taken = await ledger.debit_up_to(
-            session, user_id=1, amount=50, kind=ledger.LedgerKind.PURCHASE_REFUND,
+            session,
+            user_id=1,
+            amount=50,
+            kind=ledger.LedgerKind.PURCHASE_REFUND,
             key="purchase_refund:x",
         )
     async with unit_of_work(sessions) as session:
         again = await ledger.debit_up_to(
-            session, user_id=1, amount=50, kind=ledger.LedgerKind.PURCHASE_REFUND,
+            session,
+            user_id=1,
+            amount=50,
+            kind=ledger.LedgerKind.PURCHASE_REFUND,
             key="purchase_refund:x",
         )
 
@@ -145,7 +155,9 @@ async def test_history_lists_newest_first(sessions: Sessions) -> None:
         lines = await ledger.history(session, 1)
 
     assert [(line.kind, line.delta) for line in lines] == [
-        ("refund", 10), ("charge", -10), ("grant", 30)
+        ("refund", 10),
+        ("charge", -10),
+        ("grant", 30),
     ]
 
 
@@ -156,9 +168,13 @@ async def test_every_balance_equals_its_ledger_sum_across_many_users(sessions: S
             await ledger.charge(session, user_id=user_id, cost=user_id, key=f"c:{user_id}")
     async with unit_of_work(sessions) as session:
         sums = dict(
-            (await session.execute(
-                select(LedgerEntry.user_id, func.sum(LedgerEntry.delta)).group_by(LedgerEntry.user_id)
-            )).all()
+            (
+                await session.execute(
+                    select(LedgerEntry.user_id, func.sum(LedgerEntry.delta)).group_by(
+                        LedgerEntry.user_id
+                    )
+                )
+            ).all()
         )
         balances = dict((await session.execute(select(User.id, User.credits))).all())
 

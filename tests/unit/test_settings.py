@@ -14,13 +14,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_env_example_documents_every_setting_and_nothing_else() -> None:
-    documented = set(re.findall(r"^#?\s?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    documented = set(
+        re.findall(r"^#?\s?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    )
     aws = {name for name in documented if name.startswith("AWS_")}
 
     assert documented - aws == {name.upper() for name in Settings.model_fields}
 
 
-def test_a_missing_token_names_the_variable_and_where_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_token_names_the_variable_and_where_to_get_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.chdir(ROOT / "tests")  # no .env here
     with pytest.raises(ConfigError, match=r"^TELEGRAM_BOT_TOKEN is not set: talk to @BotFather"):
@@ -38,7 +42,9 @@ def test_webhook_mode_needs_a_secret() -> None:
 
 
 def test_secrets_do_not_show_in_repr() -> None:
-    settings = load_settings(telegram_bot_token="123:SECRET-TOKEN", openrouter_api_key="sk-or-secret")
+    settings = load_settings(
+        telegram_bot_token="123:SECRET-TOKEN", openrouter_api_key="sk-or-secret"
+    )
 
     assert "SECRET-TOKEN" not in repr(settings)
     assert "sk-or-secret" not in repr(settings)
@@ -46,7 +52,9 @@ def test_secrets_do_not_show_in_repr() -> None:
 
 def test_lists_parse_from_comma_separated_values() -> None:
     settings = load_settings(
-        telegram_bot_token="1:x", openrouter_api_key="x", admin_user_ids="7, 8",
+        telegram_bot_token="1:x",
+        openrouter_api_key="x",
+        admin_user_ids="7, 8",
         credit_packs="10:5,20:9",
     )
 

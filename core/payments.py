@@ -1,0 +1,234 @@
+"""Credit packs sold for Telegram Stars: signed invoice payloads, purchases and refunds.
+
+The invoice payload travels through the client and comes back in pre_checkout_query and
+successful_payment, so it carries the user, pack, credits and price plus an HMAC keyed from
+the bot token: a forged, edited or forwarded payload is refused at checkout. A purchase is
+credited once per Telegram charge id; a refund takes back at most what the user still has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import ledger
+from core.clock import utcnow
+from core.db import is_postgres, unit_of_work
+from core.errors import AIVengerError, NotFound
+from core.events import JobEvents
+from core.models import Payment
+from core.settings import CreditPack
+
+CURRENCY = "XTR"  # Telegram Stars
+MAX_PAYLOAD_BYTES = 128
+_VERSION = "v1"
+_MAC_HEX_CHARS = 32  # 128 bits of HMAC-SHA256: forging needs the bot token
+_PAYLOAD = re.compile(r"^v1:(\d{1,20}):([a-z0-9_]{1,16}):(\d{1,9}):(\d{1,9}):([0-9a-f]{32})$")
+
+
+class PaymentRefused(AIVengerError):
+    """A checkout we will not accept; `reason` names why (the bot turns it into a message)."""
+
+    code = "payment_refused"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"payment refused: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """What Telegram reports at checkout and on payment: our payload back, payer, amount."""
+
+    payload: str
+    payer_id: int
+    currency: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a signed payload promises: this user gets `credits` for `stars`."""
+
+    user_id: int
+    pack_id: str
+    credits: int
+    stars: int
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    credited: bool  # False: this charge was already credited (a redelivered update)
+    credits: int
+    balance: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    user_id: int
+    stars: int
+    credits: int
+    taken: int  # may be less than `credits` when some were already spent
+    balance: int
+
+
+def invoice_secret(bot_token: str) -> bytes:
+    """A key only the bot knows, derived so the raw token is never used as a MAC key."""
+    return hashlib.sha256(b"aivenger-invoice:" + bot_token.encode()).digest()
+
+
+def encode_payload(*, secret: bytes, user_id: int, pack: CreditPack) -> str:
+    body = f"{_VERSION}:{user_id}:{pack.pack_id}:{pack.credits}:{pack.stars}"
+    payload = f"{body}:{_mac(secret, body)}"
+    if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"invoice payload over {MAX_PAYLOAD_BYTES} bytes")
+    return payload
+
+
+def decode_payload(*, secret: bytes, payload: str) -> Claim:
+    """The claim of a payload we signed; PaymentRefused('invalid') for anything else."""
+    match = _PAYLOAD.match(payload or "")
+    if match is None:
+        raise PaymentRefused("invalid")
+    body, mac = payload.rsplit(":", 1)
+    if not hmac.compare_digest(mac, _mac(secret, body)):
+        raise PaymentRefused("invalid")
+    user_id, pack_id, credits, stars, _ = match.groups()
+    return Claim(int(user_id), pack_id, int(credits), int(stars))
+
+
+def _mac(secret: bytes, body: str) -> str:
+    return hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()[:_MAC_HEX_CHARS]
+
+
+def find_pack(packs: Sequence[CreditPack], pack_id: str) -> CreditPack | None:
+    return next((pack for pack in packs if pack.pack_id == pack_id), None)
+
+
+def check_paid(secret: bytes, checkout: Checkout) -> Claim:
+    """A payload is ours, for this payer, and the amount paid is what it says."""
+    claim = decode_payload(secret=secret, payload=checkout.payload)
+    if claim.user_id != checkout.payer_id:
+        raise PaymentRefused("not_yours")
+    if checkout.currency != CURRENCY or checkout.amount != claim.stars:
+        raise PaymentRefused("price_changed")
+    return claim
+
+
+def check_checkout(secret: bytes, packs: Sequence[CreditPack], checkout: Checkout) -> Claim:
+    """Pre-checkout: as `check_paid`, and the pack is still sold at that price."""
+    claim = check_paid(secret, checkout)
+    pack = find_pack(packs, claim.pack_id)
+    if pack is None:
+        raise PaymentRefused("unknown_pack")
+    if (pack.credits, pack.stars) != (claim.credits, claim.stars):
+        raise PaymentRefused("price_changed")
+    return claim
+
+
+async def credit_purchase(
+    session: AsyncSession, *, claim: Claim, payer_id: int, charge_id: str
+) -> Purchase:
+    """Record the payment and credit its pack, both at most once per charge id."""
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    await session.execute(
+        insert(Payment)
+        .values(
+            charge_id=charge_id,
+            user_id=payer_id,
+            pack_id=claim.pack_id,
+            credits=claim.credits,
+            stars=claim.stars,
+        )
+        .on_conflict_do_nothing(index_elements=[Payment.charge_id])
+    )
+    credited = await ledger.credit(
+        session,
+        user_id=payer_id,
+        amount=claim.credits,
+        kind=ledger.LedgerKind.PURCHASE,
+        key=f"purchase:{charge_id}",
+        reference=claim.pack_id,
+    )
+    return Purchase(credited, claim.credits, await ledger.balance(session, payer_id))
+
+
+async def debit_refund(session: AsyncSession, *, charge_id: str) -> Refund | None:
+    """Mark a payment refunded and take its credits back, never below zero.
+
+    None when it was already refunded; NotFound for a charge we never credited.
+    """
+    payment = await session.scalar(
+        select(Payment).where(Payment.charge_id == charge_id).with_for_update()
+    )
+    if payment is None:
+        raise NotFound(f"no payment {charge_id}")
+    if payment.refunded_at is not None:
+        return None
+    taken = await ledger.debit_up_to(
+        session,
+        user_id=payment.user_id,
+        amount=payment.credits,
+        kind=ledger.LedgerKind.PURCHASE_REFUND,
+        key=f"purchase_refund:{charge_id}",
+        reference=payment.pack_id,
+    )
+    payment.refunded_at = utcnow()
+    balance = await ledger.balance(session, payment.user_id)
+    return Refund(payment.user_id, payment.stars, payment.credits, taken or 0, balance)
+
+
+class PaymentService:
+    """The payment use cases the bot calls, each one unit of work (or none at checkout)."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        packs: Sequence[CreditPack],
+        bot_token: str,
+        events: JobEvents | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.packs = tuple(packs)
+        self._secret = invoice_secret(bot_token)
+        self._events = events or JobEvents()
+
+    def pack(self, pack_id: str) -> CreditPack | None:
+        return find_pack(self.packs, pack_id)
+
+    def payload_for(self, user_id: int, pack: CreditPack) -> str:
+        return encode_payload(secret=self._secret, user_id=user_id, pack=pack)
+
+    def check_checkout(self, checkout: Checkout) -> Claim:
+        """No I/O: Telegram wants the answer within 10 seconds."""
+        return check_checkout(self._secret, self.packs, checkout)
+
+    async def complete_purchase(self, checkout: Checkout, *, charge_id: str) -> Purchase:
+        claim = check_paid(self._secret, checkout)
+        async with unit_of_work(self._sessions) as session:
+            purchase = await credit_purchase(
+                session, claim=claim, payer_id=checkout.payer_id, charge_id=charge_id
+            )
+        if purchase.credited:
+            self._events.credits_moved(ledger.LedgerKind.PURCHASE, purchase.credits)
+        return purchase
+
+    async def payment(self, charge_id: str) -> Payment | None:
+        async with unit_of_work(self._sessions) as session:
+            return await session.scalar(select(Payment).where(Payment.charge_id == charge_id))
+
+    async def record_refund(self, charge_id: str) -> Refund | None:
+        async with unit_of_work(self._sessions) as session:
+            refund = await debit_refund(session, charge_id=charge_id)
+        if refund is not None:
+            self._events.credits_moved(ledger.LedgerKind.PURCHASE_REFUND, refund.taken)
+        return refund
