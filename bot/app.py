@@ -7,7 +7,9 @@ while the bot can still send, so in-flight avatars are delivered before the proc
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
 
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
@@ -27,6 +29,8 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+Hook = Callable[[BotApplication], Coroutine[Any, Any, None]]
+
 # Updates handled at once; each waits mostly on I/O (Telegram, the database).
 CONCURRENT_UPDATES = 256
 
@@ -38,7 +42,6 @@ class Overrides:
     image_model: ImageModel | None = None
     blobs: BlobStore | None = None
     events: JobEvents | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def build_application(
@@ -70,7 +73,7 @@ def build_application(
     return application
 
 
-def _opener(settings: Settings, chosen: Overrides, *, receive: bool):  # type: ignore[no-untyped-def]
+def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
     async def post_init(application: BotApplication) -> None:
         metrics = application.bot_data.metrics
         alerts = AdminAlerts(application.bot, settings.admin_user_ids)
@@ -97,7 +100,7 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool):  # type: i
     return post_init
 
 
-def _stopper(settings: Settings):  # type: ignore[no-untyped-def]
+def _stopper(settings: Settings) -> Hook:
     async def post_stop(application: BotApplication) -> None:
         services = application.bot_data.services
         if services is not None:

@@ -17,9 +17,10 @@ from core.avatars import AvatarService, ServicePolicy
 from core.blobs import BlobStore, open_blob_store
 from core.db import create_engine, create_session_factory
 from core.events import JobEvents
-from core.image_model import ImageModel, OpenRouterImageModel, build_http_client
+from core.image_model import ImageModel
 from core.jobs import AvatarDelivery, JobPolicy, JobRunner
 from core.migrate import upgrade_to_head
+from core.openrouter import OpenRouterImageModel, build_http_client
 from core.settings import Settings
 from core.workers import WorkerPool
 

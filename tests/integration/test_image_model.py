@@ -36,15 +36,9 @@ from core.errors import (
     ImageModelUnavailable,
 )
 from core.image_fetch import is_public_address
-from core.image_model import (
-    ImageModel,
-    ImageRequest,
-    ImageResult,
-    OpenRouterImageModel,
-    build_http_client,
-    nearest_aspect_ratio,
-    parse_retry_after,
-)
+from core.image_model import ImageModel, ImageRequest, ImageResult, nearest_aspect_ratio
+from core.openrouter import OpenRouterImageModel, build_http_client
+from core.openrouter_errors import parse_retry_after
 from tests.fakes.image_model import FakeImageModel, make_png
 from tests.fakes.openrouter import OpenRouterFake, Outcome
 

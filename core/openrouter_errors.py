@@ -1,0 +1,64 @@
+"""OpenRouter's failures (product.md §5) as typed errors, and which of them are worth a retry."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from core.errors import (
+    ImageModelAuthError,
+    ImageModelBadRequest,
+    ImageModelBadResponse,
+    ImageModelError,
+    ImageModelModeration,
+    ImageModelOutOfCredits,
+    ImageModelTimeout,
+    ImageModelUnavailable,
+)
+
+RETRYABLE_STATUSES = frozenset({408, 429, 502, 503})
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delay-seconds or an HTTP date."""
+    if not value or not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def is_retryable(error: ImageModelError) -> bool:
+    """Transient per §5: 408/429/502/503, network errors and timeouts (status None)."""
+    return isinstance(error, ImageModelUnavailable) and (
+        error.status is None or error.status in RETRYABLE_STATUSES
+    )
+
+
+def error_for_code(code: int, message: str, retry_after: float | None = None) -> ImageModelError:
+    """The typed error for an HTTP status, or an error code inside a 200 answer."""
+    match code:
+        case 400:
+            return ImageModelBadRequest(message, status=code)
+        case 401:
+            return ImageModelAuthError(message, status=code)
+        case 402:
+            return ImageModelOutOfCredits(message, status=code)
+        case 403:
+            return ImageModelModeration(message, status=code)
+        case 408:
+            return ImageModelTimeout(message, status=code, retry_after=retry_after)
+        case _ if code >= 500 or code == 429:
+            return ImageModelUnavailable(message, status=code, retry_after=retry_after)
+        case _ if 400 <= code < 500:
+            return ImageModelBadRequest(message, status=code)
+    return ImageModelBadResponse(message, status=code)
