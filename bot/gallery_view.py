@@ -102,6 +102,22 @@ async def edit_page(
         await _remember(context, page, edited)
 
 
+async def edit_caption(
+    message: Message, page: GalleryPage, lang: str, *, confirming: bool = False
+) -> None:
+    """Same avatar, new caption and buttons (asking to delete, or cancelling): no media edit."""
+    caption = t("gallery.confirm", lang) if confirming else caption_for(page, lang)
+    try:
+        await message.edit_caption(
+            caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard_for(page, lang, confirming=confirming),
+        )
+    except BadRequest as exc:
+        if not is_not_modified(exc):
+            raise
+
+
 async def _edit(
     message: Message, media: str | InputFile, caption: str, markup: InlineKeyboardMarkup
 ) -> Message | bool:

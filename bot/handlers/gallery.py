@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 
 from bot.callbacks import Action, Callback, parse
 from bot.context import BotContext
-from bot.gallery_view import edit_page, send_page
+from bot.gallery_view import edit_caption, edit_page, send_page
 from bot.handlers.common import language, message_of, reply
 from bot.texts import t
 from core.errors import NotFound
@@ -100,9 +100,9 @@ async def _act(
         if target is not None:
             await edit_page(context, message, target, lang)
     elif callback.action is Action.ASK_DELETE:
-        await edit_page(context, message, page, lang, confirming=True)
+        await edit_caption(message, page, lang, confirming=True)
     elif callback.action is Action.CANCEL_DELETE:
-        await edit_page(context, message, page, lang)
+        await edit_caption(message, page, lang)
     elif callback.action is Action.CONFIRM_DELETE:
         await avatars.delete_avatar(user_id, page.item.id)
         return await _after_delete(context, message, user_id, page.index, lang)

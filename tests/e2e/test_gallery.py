@@ -72,6 +72,8 @@ async def test_delete_asks_first_and_cancel_keeps_the_avatar(world: BotWorld) ->
     await user.wait_for(lambda m: text_of(m).startswith("1 / 2"))
 
     assert len([g for g in await world.generations(1) if g.status == "completed"]) == 2
+    assert world.emu.calls("editMessageMedia") == []  # same photo: only the caption changed
+    assert len(world.emu.calls("editMessageCaption")) == 2
 
 
 async def test_confirmed_delete_removes_the_avatar_and_shows_the_next(world: BotWorld) -> None:
