@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.alerts import AdminAlerts
 from bot.commands import register_commands
@@ -21,6 +21,7 @@ from bot.handlers import register_handlers
 from bot.handlers.errors import on_error
 from bot.health import start_health_server
 from bot.metrics import CountingRequest, Metrics
+from bot.ratelimit import PriorityRateLimiter
 from core.blobs import BlobStore
 from core.bootstrap import open_services
 from core.events import EventFanout, JobEvents
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 Hook = Callable[[BotApplication], Coroutine[Any, Any, None]]
 
+# Telegram's documented overall limit for bots (product.md §9).
+TELEGRAM_SENDS_PER_SECOND = 30.0
 # Updates handled at once; each waits mostly on I/O (Telegram, the database).
 CONCURRENT_UPDATES = 256
 
@@ -56,7 +59,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(PriorityRateLimiter(per_second=TELEGRAM_SENDS_PER_SECOND, max_retries=3))
         .concurrent_updates(CONCURRENT_UPDATES)
         .request(CountingRequest(metrics, connection_pool_size=64, media_write_timeout=60))
         .post_init(_opener(settings, chosen, receive=receive))
