@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import generations, ledger, users
+from core import gallery, generations, ledger, users
 from core.blobs import BlobStore, content_type_for_key, original_key
 from core.db import unit_of_work
 from core.errors import InsufficientCredits, NotFound, TooManyActive
@@ -221,11 +221,11 @@ class AvatarService:
     async def gallery_at(self, user_id: int, index: int) -> GalleryPage | None:
         """The avatar at `index` (clamped into range), or None for an empty gallery."""
         async with unit_of_work(self._sessions) as session:
-            _, total = await generations.list_completed(session, user_id=user_id, offset=0, limit=0)
+            _, total = await gallery.list_completed(session, user_id=user_id, offset=0, limit=0)
             if total == 0:
                 return None
             index = min(max(index, 0), total - 1)
-            rows, total = await generations.list_completed(
+            rows, total = await gallery.list_completed(
                 session, user_id=user_id, offset=index, limit=1
             )
             return GalleryPage(rows[0], index, total) if rows else None
@@ -233,18 +233,18 @@ class AvatarService:
     async def gallery_item(self, user_id: int, gen_id: str) -> GalleryPage:
         """An avatar of this user; NotFound for a foreign, deleted or unfinished one."""
         async with unit_of_work(self._sessions) as session:
-            found = await generations.get_owned(session, user_id=user_id, gen_id=gen_id)
+            found = await gallery.get_owned(session, user_id=user_id, gen_id=gen_id)
             if found is None or found.status != "completed":
                 raise NotFound(f"no avatar {gen_id} for this user")
-            index = await generations.position_of(session, user_id=user_id, generation=found)
-            _, total = await generations.list_completed(session, user_id=user_id, offset=0, limit=0)
+            index = await gallery.position_of(session, user_id=user_id, generation=found)
+            _, total = await gallery.list_completed(session, user_id=user_id, offset=0, limit=0)
             return GalleryPage(found, index, total)
 
     async def avatar_for_message(
         self, *, user_id: int, chat_id: int, message_id: int
     ) -> GalleryPage | None:
         async with unit_of_work(self._sessions) as session:
-            found = await generations.find_by_result_message(
+            found = await gallery.find_by_result_message(
                 session, user_id=user_id, chat_id=chat_id, message_id=message_id
             )
         return await self.gallery_item(user_id, found.id) if found else None
@@ -258,8 +258,8 @@ class AvatarService:
 
     async def remember_file_id(self, user_id: int, gen_id: str, file_id: str) -> None:
         async with unit_of_work(self._sessions) as session:
-            if await generations.get_owned(session, user_id=user_id, gen_id=gen_id):
-                await generations.set_file_id(session, gen_id=gen_id, file_id=file_id)
+            if await gallery.get_owned(session, user_id=user_id, gen_id=gen_id):
+                await gallery.set_file_id(session, gen_id=gen_id, file_id=file_id)
 
     async def delete_avatar(self, user_id: int, gen_id: str) -> None:
         """Blobs first, then the row: a storage failure leaves a whole avatar, never a row
@@ -269,7 +269,7 @@ class AvatarService:
             if key:
                 await self._blobs.delete(key)
         async with unit_of_work(self._sessions) as session:
-            if not await generations.delete_owned(session, user_id=user_id, gen_id=gen_id):
+            if not await gallery.delete_owned(session, user_id=user_id, gen_id=gen_id):
                 raise NotFound(f"no avatar {gen_id} for this user")
         log.info("avatar deleted", extra={"generation_id": gen_id, "user_id": user_id})
 
@@ -286,11 +286,11 @@ class AvatarService:
     async def stats(self, user_id: int, *, recent: int = 5) -> UserStats:
         async with unit_of_work(self._sessions) as session:
             balance = await ledger.balance(session, user_id)
-            _, made = await generations.list_completed(session, user_id=user_id, offset=0, limit=0)
+            _, made = await gallery.list_completed(session, user_id=user_id, offset=0, limit=0)
             return UserStats(
                 balance=balance,
                 cost=self._policy.generation_cost,
                 avatars=made,
-                last_created=await generations.last_completed_at(session, user_id),
+                last_created=await gallery.last_completed_at(session, user_id),
                 recent=await ledger.history(session, user_id, limit=recent),
             )
