@@ -12,10 +12,10 @@ from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.callbacks import Action, Callback, parse
+from bot.callbacks import Action, Callback
 from bot.context import BotContext
 from bot.gallery_view import edit_caption, edit_page, send_page
-from bot.handlers.common import language, message_of, reply
+from bot.handlers.common import button_press, language, message_of, reply
 from bot.texts import t
 from core.errors import NotFound
 
@@ -65,15 +65,10 @@ async def delete_command(update: Update, context: BotContext) -> None:
 
 async def on_gallery_button(update: Update, context: BotContext) -> None:
     """◀ ▶ 🗑, confirm/cancel, full size and 'open gallery'; answered in every case."""
-    query = update.callback_query
-    if query is None:
+    press = await button_press(update, context)
+    if press is None:
         return
-    lang = await language(update, context)
-    callback = parse(query.data)
-    message = query.message if isinstance(query.message, Message) else None
-    if callback is None or message is None:
-        await query.answer(t("callback.stale", lang), show_alert=True)
-        return
+    query, callback, message, lang = press.query, press.callback, press.message, press.lang
     try:
         notice = await _act(context, callback, query.from_user.id, message, lang)
     except NotFound:

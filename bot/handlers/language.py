@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.callbacks import parse
 from bot.context import BotContext
-from bot.handlers.common import language, profile_of, reply
+from bot.handlers.common import button_press, language, profile_of, reply
 from bot.keyboards import language_keyboard
 from bot.texts import CATALOGS, LANGUAGE_NAMES, t
 
@@ -32,13 +31,12 @@ async def choose_language(update: Update, context: BotContext) -> None:
 
 async def on_language_button(update: Update, context: BotContext) -> None:
     """Remember the choice and confirm in place, in the new language."""
-    query = update.callback_query
-    if query is None:
+    press = await button_press(update, context)
+    if press is None:
         return
-    callback = parse(query.data)
-    message = query.message if isinstance(query.message, Message) else None
-    if callback is None or callback.value not in CATALOGS or message is None:
-        await query.answer(t("callback.stale", await language(update, context)), show_alert=True)
+    query, callback, message = press.query, press.callback, press.message
+    if callback.value not in CATALOGS:
+        await query.answer(t("callback.stale", press.lang), show_alert=True)
         return
     await _remember(context, update, callback.value)
     await query.answer()

@@ -12,9 +12,8 @@ from telegram import Document, InlineKeyboardMarkup, Message, PhotoSize, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.callbacks import parse
 from bot.context import BotContext
-from bot.handlers.common import language, message_of, profile_of, reply
+from bot.handlers.common import button_press, language, message_of, profile_of, reply
 from bot.keyboards import buy_button_keyboard
 from bot.texts import error_text, t
 from core.avatars import PhotoSubmission
@@ -145,15 +144,10 @@ async def _edit_refusal(status: Message, refusal: SubmissionRefused, lang: str) 
 
 async def on_again(update: Update, context: BotContext) -> None:
     """🔁 on an avatar: the same photo once more (one take per avatar message)."""
-    query = update.callback_query
-    if query is None:
+    press = await button_press(update, context)
+    if press is None:
         return
-    lang = await language(update, context)
-    callback = parse(query.data)
-    message = query.message if isinstance(query.message, Message) else None
-    if callback is None or message is None:
-        await query.answer(t("callback.stale", lang), show_alert=True)
-        return
+    query, callback, message, lang = press.query, press.callback, press.message, press.lang
     user_id = query.from_user.id
     if await context.avatars.is_known_photo(chat_id=message.chat_id, message_id=message.message_id):
         await query.answer(t("photo.duplicate", lang))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 
-from bot.callbacks import parse
 from bot.context import BotContext
-from bot.handlers.common import language, profile_of, reply
+from bot.handlers.common import button_press, language, profile_of, reply
 from bot.keyboards import styles_keyboard
 from bot.texts import style_name, t
 from core.errors import NotFound
@@ -31,17 +30,11 @@ async def style(update: Update, context: BotContext) -> None:
 
 async def on_style_button(update: Update, context: BotContext) -> None:
     """Remember the chosen style and say so in place."""
-    query = update.callback_query
-    if query is None:
+    press = await button_press(update, context)
+    if press is None:
         return
-    lang = await language(update, context)
-    callback = parse(query.data)
-    message = query.message if isinstance(query.message, Message) else None
-    if (
-        callback is None
-        or message is None
-        or await context.avatars.user(query.from_user.id) is None
-    ):
+    query, callback, message, lang = press.query, press.callback, press.message, press.lang
+    if await context.avatars.user(press.user_id) is None:
         await query.answer(t("callback.stale", lang), show_alert=True)
         return
     try:
