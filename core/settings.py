@@ -6,6 +6,7 @@ bonus) have safe defaults; `.env.example` documents every variable.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -13,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.errors import ConfigError
 
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _WHERE_TO_GET = {
     "TELEGRAM_BOT_TOKEN": "talk to @BotFather in Telegram, send /newbot, and copy the token",
     "OPENROUTER_API_KEY": "create one at https://openrouter.ai/keys",
@@ -116,6 +118,15 @@ class Settings(DatabaseSettings):
     @classmethod
     def _empty_port_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_accepts_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "use 1 to 256 characters from A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -41,6 +41,13 @@ def test_webhook_mode_needs_a_secret() -> None:
         load_settings(telegram_bot_token="1:x", openrouter_api_key="x", webhook_url="https://x/y")
 
 
+def test_a_webhook_secret_telegram_would_refuse_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"^WEBHOOK_SECRET is invalid: use 1 to 256 characters"):
+        load_settings(
+            telegram_bot_token="1:x", openrouter_api_key="x", webhook_secret="has spaces!"
+        )
+
+
 def test_secrets_do_not_show_in_repr() -> None:
     settings = load_settings(
         telegram_bot_token="123:SECRET-TOKEN", openrouter_api_key="sk-or-secret"
