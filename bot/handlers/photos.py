@@ -15,6 +15,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.context import BotContext
 from bot.handlers.common import button_press, language, message_of, profile_of, reply
 from bot.keyboards import buy_button_keyboard
+from bot.ratelimit import PriorityRateLimiter
 from bot.texts import error_text, t
 from core.avatars import PhotoSubmission
 from core.errors import (
@@ -79,8 +80,7 @@ async def _intake(update: Update, context: BotContext, file: PhotoSize | Documen
     except SubmissionRefused as refusal:
         await _refuse(update, refusal, lang)
         return
-    status = await message.reply_text(t("photo.working", lang))
-    await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
+    status = await _status_message(context, message, lang)
     try:
         data = bytes(await (await file.get_file()).download_as_bytearray())
         submitted = await context.avatars.submit_photo(
@@ -90,22 +90,43 @@ async def _intake(update: Update, context: BotContext, file: PhotoSize | Documen
                 source_message_id=message.message_id,
                 image=data,
                 caption=message.caption,
-                status_message_id=status.message_id,
+                status_message_id=status.message_id if status else None,
             )
         )
     except SubmissionRefused as refusal:
-        await _edit_refusal(status, refusal, lang)
+        await _answer(message, status, _refusal_text(refusal, lang), _refusal_markup(refusal, lang))
         return
     except BadRequest as exc:  # e.g. "file is too big" from getFile
         log.info("download refused: %s", exc, extra={"user_id": user.id})
-        await _edit_refusal(status, ImageTooLarge(str(exc)), lang)
+        await _answer(message, status, _refusal_text(ImageTooLarge(str(exc)), lang))
         return
     except (StorageError, TelegramError) as exc:
         log.warning("intake failed: %s", exc, extra={"user_id": user.id})
-        await status.edit_text(error_text("storage_retry", lang), parse_mode=ParseMode.HTML)
+        await _answer(message, status, error_text("storage_retry", lang))
         return
-    if submitted.duplicate:
+    if submitted.duplicate and status is not None:
         await status.delete()
+
+
+async def _status_message(context: BotContext, message: Message, lang: str) -> Message | None:
+    """ "⏳ Creating…" at once, unless Telegram's send budget is saturated (a burst): then the
+    avatar itself is the first answer, and the budget goes to avatars (product §10)."""
+    limiter = context.bot.rate_limiter
+    if isinstance(limiter, PriorityRateLimiter) and limiter.saturated:
+        return None
+    status = await message.reply_text(t("photo.working", lang))
+    await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
+    return status
+
+
+async def _answer(
+    message: Message, status: Message | None, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Turn the status message into the answer, or reply when there is none."""
+    if status is None:
+        await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    else:
+        await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def _ensure_can_submit(update: Update, context: BotContext) -> None:
@@ -132,14 +153,6 @@ def _refusal_markup(refusal: SubmissionRefused, lang: str) -> InlineKeyboardMark
 
 async def _refuse(update: Update, refusal: SubmissionRefused, lang: str) -> None:
     await reply(update, _refusal_text(refusal, lang), reply_markup=_refusal_markup(refusal, lang))
-
-
-async def _edit_refusal(status: Message, refusal: SubmissionRefused, lang: str) -> None:
-    await status.edit_text(
-        _refusal_text(refusal, lang),
-        parse_mode=ParseMode.HTML,
-        reply_markup=_refusal_markup(refusal, lang),
-    )
 
 
 async def on_again(update: Update, context: BotContext) -> None:
@@ -177,7 +190,7 @@ async def on_again(update: Update, context: BotContext) -> None:
             status_message_id=status.message_id,
         )
     except SubmissionRefused as refusal:
-        await _edit_refusal(status, refusal, lang)
+        await _answer(status, status, _refusal_text(refusal, lang), _refusal_markup(refusal, lang))
     except (NotFound, StorageError) as exc:
         log.warning("again failed: %s", exc, extra={"user_id": user_id})
-        await status.edit_text(error_text("storage_retry", lang), parse_mode=ParseMode.HTML)
+        await _answer(status, status, error_text("storage_retry", lang))

@@ -113,3 +113,20 @@ async def test_a_slow_generation_does_not_delay_another_users_command(world: Bot
     assert answered_in < 1.0
     assert not any(is_avatar(m) for m in ada.messages)  # still generating
     await ada.wait_for(is_avatar, timeout=15)
+
+
+async def test_under_a_send_backlog_the_avatar_is_the_first_answer(world: BotWorld) -> None:
+    from bot.ratelimit import PriorityRateLimiter
+
+    user = await world.started_user(1)
+    limiter = world.app.bot.rate_limiter
+    assert isinstance(limiter, PriorityRateLimiter)
+    limiter._essential += 1000  # as if a burst had queued a thousand sends
+    try:
+        await user.send_photo(images.jpeg())
+        await user.wait_for(is_avatar)
+    finally:
+        limiter._essential -= 1000
+
+    assert not any("Creating your superhero" in text_of(m) for m in user.messages)
+    assert world.emu.calls("sendChatAction") == []
