@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import gallery, generations, ledger, users
 from core.blobs import BlobStore, content_type_for_key, original_key
 from core.db import unit_of_work
-from core.errors import InsufficientCredits, NotFound, TooManyActive
+from core.errors import InsufficientCredits, NotFound, StorageError, TooManyActive
 from core.events import JobEvents
 from core.intake import prepare_image
 from core.models import Generation, User
@@ -262,16 +262,20 @@ class AvatarService:
                 await gallery.set_file_id(session, gen_id=gen_id, file_id=file_id)
 
     async def delete_avatar(self, user_id: int, gen_id: str) -> None:
-        """Blobs first, then the row: a storage failure leaves a whole avatar, never a row
-        pointing at nothing the user can still see."""
+        """The row first, then its blobs: a storage failure leaves blobs without a row, which
+        `python -m bot cleanup` removes, never a row pointing at an avatar that is gone."""
         page = await self.gallery_item(user_id, gen_id)
-        for key in (page.item.result_key, page.item.original_key):
-            if key:
-                await self._blobs.delete(key)
         async with unit_of_work(self._sessions) as session:
             if not await gallery.delete_owned(session, user_id=user_id, gen_id=gen_id):
                 raise NotFound(f"no avatar {gen_id} for this user")
-        log.info("avatar deleted", extra={"generation_id": gen_id, "user_id": user_id})
+        extra = {"generation_id": gen_id, "user_id": user_id}
+        for key in (page.item.result_key, page.item.original_key):
+            if key:
+                try:
+                    await self._blobs.delete(key)
+                except StorageError:
+                    log.warning("blob %s left for cleanup", key, extra=extra)
+        log.info("avatar deleted", extra=extra)
 
     async def set_style(self, user_id: int, style: str) -> None:
         if style not in STYLES:

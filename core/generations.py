@@ -115,10 +115,17 @@ async def claim_next(session: AsyncSession, *, lease_seconds: float) -> Generati
     return job
 
 
-async def extend_lease(session: AsyncSession, *, gen_id: str, lease_seconds: float) -> bool:
+async def extend_lease(
+    session: AsyncSession, *, gen_id: str, lease_seconds: float, attempt: int | None = None
+) -> bool:
+    """Renew a running job's lease; with `attempt`, only while that claim is still the current
+    one (the attempt count fences out a worker whose lease ran out and was taken over)."""
+    owned = [Generation.id == gen_id, Generation.status == Status.RUNNING]
+    if attempt is not None:
+        owned.append(Generation.attempts == attempt)
     result = await session.execute(
         update(Generation)
-        .where(Generation.id == gen_id, Generation.status == Status.RUNNING)
+        .where(*owned)
         .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -114,6 +114,9 @@ class JobRunner:
         try:
             image, content_type = await self._result_for(job)
             balance, language = await self._account(job.user_id)
+            if not await self._still_ours(job):
+                log.warning("lease lost before sending; standing down", extra=extra)
+                return
             delivered = await self._delivery.deliver(
                 FinishedAvatar(
                     job.id,
@@ -245,6 +248,16 @@ class JobRunner:
         except Exception:
             log.warning(
                 "could not tell the referrer", exc_info=True, extra={"user_id": reward.referrer_id}
+            )
+
+    async def _still_ours(self, job: Generation) -> bool:
+        """True (and the lease renewed) while no sweep or other worker has taken the job."""
+        async with unit_of_work(self._sessions) as session:
+            return await generations.extend_lease(
+                session,
+                gen_id=job.id,
+                lease_seconds=self._policy.lease_seconds,
+                attempt=job.attempts,
             )
 
     async def _account(self, user_id: int) -> tuple[int, str | None]:

@@ -149,6 +149,7 @@ class OpenRouterFake:
         self.requests: list[FakeRequest] = []
         self.file_requests: list[FakeRequest] = []
         self._outcomes: deque[Outcome] = deque()
+        self._routed: dict[str, deque[Outcome]] = {}
         self._files: dict[str, _File] = {}
         self._ids = itertools.count(1)
         self._closing = asyncio.Event()
@@ -199,6 +200,11 @@ class OpenRouterFake:
     def script(self, *outcomes: Outcome) -> None:
         self._outcomes.extend(outcomes)
 
+    def script_for(self, marker: str, *outcomes: Outcome) -> None:
+        """Like `script`, but only for requests whose prompt contains `marker` (e.g. a photo
+        caption), so one user's faults do not depend on the order other users' requests arrive."""
+        self._routed.setdefault(marker, deque()).extend(outcomes)
+
     def add_file(
         self,
         name: str,
@@ -230,8 +236,14 @@ class OpenRouterFake:
         rejection = self._reject(request, body)
         if rejection is not None:
             return rejection
-        outcome = self._outcomes.popleft() if self._outcomes else Outcome.success()
-        return await self._respond(outcome, body)
+        return await self._respond(self._next_outcome(body), body)
+
+    def _next_outcome(self, body: Any) -> Outcome:
+        prompt = _prompt_of(body)
+        for marker, routed in self._routed.items():
+            if routed and marker in prompt:
+                return routed.popleft()
+        return self._outcomes.popleft() if self._outcomes else Outcome.success()
 
     def _reject(self, request: web.Request, body: Any) -> web.Response | None:
         """What the real API says to an unauthenticated or malformed request."""

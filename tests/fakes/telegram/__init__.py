@@ -10,8 +10,9 @@ async with BotApiEmulator() as emu:
 
 from .emulator import BotApiEmulator
 from .errors import ApiError
+from .holds import Hold
 from .media import sample_image
 from .state import ApiCall
 from .users import FakeUser
 
-__all__ = ["ApiCall", "ApiError", "BotApiEmulator", "FakeUser", "sample_image"]
+__all__ = ["ApiCall", "ApiError", "BotApiEmulator", "FakeUser", "Hold", "sample_image"]

@@ -12,6 +12,7 @@ from types import TracebackType
 
 from .api_misc import commands_key
 from .errors import ApiError, JsonDict
+from .holds import Hold
 from .server import HANDLERS, ApiServer
 from .state import ApiCall, EmulatorState
 from .users import FakeUser
@@ -116,6 +117,19 @@ class BotApiEmulator:
     def replay_update(self, update_id: int) -> None:
         """Redelivers an update with its original update_id even if an offset confirmed it."""
         self._state.updates.replay(update_id)
+
+    def update_ids(self, kind: str | None = None) -> list[int]:
+        """Every update ever queued (optionally of one kind), oldest first, for replays."""
+        history = self._state.updates.history
+        return [uid for uid in sorted(history) if kind is None or kind in history[uid]]
+
+    def hold(self, method: str, *, after: bool = False) -> Hold:
+        """Park calls of `method` before Telegram executes them (or, `after`, before it
+        answers) until the returned Hold is released or discarded; see `holds.py`."""
+        if method not in HANDLERS:
+            raise ValueError(f"unknown Bot API method {method!r}")
+        hold = self._state.holds[method] = Hold(method, after=after)
+        return hold
 
     def push_update(self, kind: str, payload: JsonDict) -> int:
         return self._state.updates.push(kind, copy.deepcopy(payload))

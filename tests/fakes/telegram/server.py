@@ -99,6 +99,8 @@ class ApiServer:
     async def stop(self) -> None:
         self._state.closing = True
         self._state.signal.notify()
+        for hold in self._state.holds.values():
+            hold.discard()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -125,8 +127,23 @@ class ApiServer:
         else:
             if st.latency > 0:
                 await asyncio.sleep(st.latency)
-            call.response = await self._dispatch(ApiRequest(call.method, call.params, files))
+            call.response = await self._held_dispatch(ApiRequest(call.method, call.params, files))
         return _json(call.response)
+
+    async def _held_dispatch(self, req: ApiRequest) -> JsonDict:
+        """`_dispatch`, parked before or after execution while a test holds the method."""
+        hold = self._state.holds.get(req.method)
+        if hold is None or not hold.active:
+            return await self._dispatch(req)
+        if not hold.after:
+            try:
+                await hold.park()
+            except ApiError as error:
+                return error.to_json()
+        response = await self._dispatch(req)
+        if hold.after:
+            await hold.park()
+        return response
 
     async def _dispatch(self, req: ApiRequest) -> JsonDict:
         handler = HANDLERS.get(req.method)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .errors import ApiError, JsonDict, bad_request, forbidden
+from .holds import Hold
 from .media import FileStore, Upload
 from .rules import BLOCKED, RateLimiter
 
@@ -185,6 +186,7 @@ class EmulatorState:
         self.chats: dict[int, ChatState] = {}
         self.calls: list[ApiCall] = []
         self.faults: dict[str, list[ApiError]] = {}
+        self.holds: dict[str, Hold] = {}
         self.callbacks: dict[str, QueryState] = {}
         self.pre_checkouts: dict[str, QueryState] = {}
         self.invoices: dict[tuple[int, int], JsonDict] = {}
