@@ -6,6 +6,7 @@ queued, so a slow model never holds up anyone's updates.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Document, InlineKeyboardMarkup, Message, PhotoSize, Update
@@ -114,8 +115,13 @@ async def _status_message(context: BotContext, message: Message, lang: str) -> M
     limiter = context.bot.rate_limiter
     if isinstance(limiter, PriorityRateLimiter) and limiter.saturated:
         return None
-    status = await message.reply_text(t("photo.working", lang))
-    await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
+    try:  # cosmetic: neither may stop the photo
+        status = await message.reply_text(t("photo.working", lang))
+    except TelegramError as exc:
+        log.info("no status message: %s", exc)
+        return None
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
     return status
 
 

@@ -130,3 +130,13 @@ async def test_under_a_send_backlog_the_avatar_is_the_first_answer(world: BotWor
 
     assert not any("Creating your superhero" in text_of(m) for m in user.messages)
     assert world.emu.calls("sendChatAction") == []
+
+
+async def test_a_status_message_telegram_refuses_does_not_stop_the_photo(world: BotWorld) -> None:
+    user = await world.started_user(1)
+    world.emu.fail_next("sendMessage", times=1, status=500)  # the "⏳ Creating…" message
+    await user.send_photo(images.jpeg())
+    avatar = await user.wait_for(is_avatar, timeout=20)
+
+    assert "20 credits left" in text_of(avatar)
+    assert await world.balance(1) == 20 == await world.ledger_sum(1)
