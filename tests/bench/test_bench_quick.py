@@ -1,0 +1,95 @@
+"""Every benchmark's --quick mode runs and writes its figures: a smoke test, never a timing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import burst, gallery, ledger, memory, overhead, startup
+
+pytestmark = pytest.mark.slow
+
+Main = Callable[[list[str] | None], dict[str, Any]]
+
+
+def run_quick(main: Main, name: str, out: Path) -> dict[str, Any]:
+    returned = main(["--quick", "--out", str(out)])
+    written: dict[str, Any] = json.loads((out / f"{name}.json").read_text())
+    assert written["benchmark"] == name == returned["benchmark"]
+    assert {"python", "cpus", "python_telegram_bot"} <= set(written["machine"])
+    figure = out / f"{name}.png"
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    return written
+
+
+def databases_of(results: list[dict[str, Any]]) -> set[str]:
+    return {str(r["database"]) for r in results if r.get("database") not in (None, "-")}
+
+
+def test_overhead_compares_the_bot_with_the_floor_at_each_model_latency(tmp_path: Path) -> None:
+    figures = run_quick(overhead.main, "overhead", tmp_path)
+
+    rows = figures["results"]
+    assert {r["bot"] for r in rows} == {"baseline", "aivenger"}
+    assert "sqlite" in databases_of(rows)
+    for row in rows:
+        assert row["photos"] == figures["plan"]["photos"] == len(row["samples"])
+        assert {"p50", "p95", "p99"} <= set(row["latency"])
+    assert all({"p50", "p95", "p99"} <= set(r["ratio"]) for r in rows if r["bot"] == "aivenger")
+
+
+def test_burst_reports_wall_time_floor_and_429s(tmp_path: Path) -> None:
+    figures = run_quick(burst.main, "burst", tmp_path)
+
+    for row in figures["results"]:
+        assert row["delivered"] == row["photos"]
+        assert {"wall_seconds", "floor_seconds", "ratio", "received_429"} <= set(row)
+        assert "calls_inside_retry_after" in row
+    assert "sqlite" in databases_of(figures["results"])
+
+
+def test_memory_reports_peak_per_job_and_growth(tmp_path: Path) -> None:
+    figures = run_quick(memory.main, "memory", tmp_path)
+
+    assert [r["in_flight"] for r in figures["in_flight"]] == figures["plan"]["in_flight"]
+    for row in figures["in_flight"]:
+        assert row["peak_rss_bytes"] >= row["rss_before_bytes"] > 0
+        assert "per_job_ratio" in row
+    growth = figures["growth"]
+    assert growth["checkpoints"][-1][0] == growth["jobs"]
+    assert "growth_bytes_per_job" in growth
+
+
+def test_gallery_counts_reads_and_uploads_per_turn(tmp_path: Path) -> None:
+    figures = run_quick(gallery.main, "gallery", tmp_path)
+
+    for result in figures["results"]:
+        warm, cold = result["phases"]
+        assert (warm["phase"], cold["phase"]) == ("warm", "cold")
+        assert warm["turns"] == cold["turns"] == 2 * result["avatars"]
+        assert {"blob_reads", "uploads", "edit_latency"} <= set(warm)
+
+
+def test_startup_times_each_database_state(tmp_path: Path) -> None:
+    figures = run_quick(startup.main, "startup", tmp_path)
+
+    rows = figures["results"]
+    assert rows[0]["bot"] == "baseline"
+    assert {r["state"] for r in rows[1:]} == {"fresh", "empty", "200"}
+    assert all(set(r["phases"]) == {"to_get_me", "post_init", "to_polling"} for r in rows)
+
+
+def test_ledger_measures_submissions_and_keeps_balances_equal_to_ledger_sums(
+    tmp_path: Path,
+) -> None:
+    figures = run_quick(ledger.main, "ledger", tmp_path)
+
+    for row in figures["results"]:
+        assert row["completed"] > 0
+        assert row["invariants"]["balances_equal_ledger_sums"]
+    submits = [r for r in figures["results"] if r["operation"] == "submit"]
+    assert all(r["invariants"]["generations"] == r["completed"] for r in submits)
