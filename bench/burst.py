@@ -49,7 +49,7 @@ from bench.common import (
     table,
     usable_databases,
 )
-from tests.fakes.telegram import ApiCall, BotApiEmulator, FakeUser
+from playground.botapi import ApiCall, BotApiEmulator, FakeUser
 
 NAME = "burst"
 TARGET_RATIO = 1.2

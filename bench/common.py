@@ -40,10 +40,10 @@ from core import users as accounts
 from core.db import create_engine, create_session_factory, unit_of_work
 from core.migrate import upgrade_to_head
 from core.settings import Settings
+from playground.botapi import BotApiEmulator, FakeUser
 from tests.db_fixtures import PG_ADMIN_DSN
 from tests.e2e.harness import OPENROUTER_KEY, TOKEN
 from tests.fakes.openrouter import OpenRouterFake
-from tests.fakes.telegram import BotApiEmulator, FakeUser
 
 matplotlib.use("Agg")
 

@@ -43,8 +43,8 @@ from bench.common import (
 from bot.app import Overrides
 from bot.callbacks import Action
 from core.blobs.local import LocalBlobStore
+from playground.botapi import FakeUser
 from tests.e2e.harness import BotWorld, bot_world, text_of
-from tests.fakes.telegram import FakeUser
 
 NAME = "gallery"
 USER = 1

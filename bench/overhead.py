@@ -49,7 +49,7 @@ from bench.common import (
     table,
     usable_databases,
 )
-from tests.fakes.telegram import FakeUser
+from playground.botapi import FakeUser
 
 NAME = "overhead"
 TARGET_P50 = 1.5

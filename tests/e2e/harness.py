@@ -22,8 +22,8 @@ from core.bootstrap import Services
 from core.db import unit_of_work
 from core.models import Generation, LedgerEntry, User
 from core.settings import Settings, load_settings
+from playground.botapi import BotApiEmulator, FakeUser
 from tests.fakes.openrouter import OpenRouterFake
-from tests.fakes.telegram import BotApiEmulator, FakeUser
 
 TOKEN = "123456:TEST-TOKEN-e2e-aivenger-0000000000"
 OPENROUTER_KEY = "sk-or-test-e2e-key-0000"

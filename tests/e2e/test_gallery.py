@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from playground.botapi import FakeUser
 from tests.e2e.harness import BotWorld, buttons, is_avatar, text_of
-from tests.fakes.telegram import FakeUser
 
 
 async def user_with_avatars(world: BotWorld, count: int, user_id: int = 1) -> FakeUser:

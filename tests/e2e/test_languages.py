@@ -10,11 +10,11 @@ import pytest
 from telegram import LabeledPrice
 
 from bot.texts_ru import RU
+from playground.botapi import FakeUser
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import BotWorld, bot_world, buttons, text_of
 from tests.fakes import images
 from tests.fakes.openrouter import Outcome
-from tests.fakes.telegram import FakeUser
 
 ADMIN = 900
 RUSSIAN_MONTHS = RU["months"].split()

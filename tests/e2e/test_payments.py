@@ -16,10 +16,10 @@ from telegram import LabeledPrice
 from core.db import unit_of_work
 from core.models import LedgerEntry, Payment
 from core.settings import CreditPack
+from playground.botapi import FakeUser
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import BotWorld, bot_world, buttons, text_of
 from tests.fakes import images
-from tests.fakes.telegram import FakeUser
 
 ADMIN = 900
 

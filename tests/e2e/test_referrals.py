@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from core.db import unit_of_work
 from core.models import LedgerEntry, User
+from playground.botapi import FakeUser
 from tests.e2e.harness import BotWorld, bot_world, buttons, text_of
 from tests.fakes import images
-from tests.fakes.telegram import FakeUser
 
 LINK = re.compile(r"https://t\.me/aivenger_test_bot\?start=(ref_[a-z0-9]+)")
 

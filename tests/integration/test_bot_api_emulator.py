@@ -52,7 +52,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakes.telegram import BotApiEmulator, FakeUser
+from playground.botapi import BotApiEmulator, FakeUser
 
 TOKEN = "123456:TEST-TOKEN"
 

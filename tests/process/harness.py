@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 
 from core.db import create_engine, create_session_factory, unit_of_work
 from core.models import Generation, LedgerEntry, User
+from playground.botapi import BotApiEmulator
 from tests.e2e.harness import OPENROUTER_KEY, TOKEN
 from tests.fakes.openrouter import OpenRouterFake
-from tests.fakes.telegram import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from playground.botapi import FakeUser
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import BotWorld, bot_world, text_of
-from tests.fakes.telegram import FakeUser
 from tests.robustness.userview import money
 
 ID_ACTIONS = "pndycfa"  # every action that names a generation (bot/callbacks.py)

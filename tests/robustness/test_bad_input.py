@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from playground.botapi import FakeUser
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import bot_world, text_of
 from tests.fakes import images
-from tests.fakes.telegram import FakeUser
 from tests.robustness.userview import money
 
 PHOTOS_ONLY = "I only work with photos"

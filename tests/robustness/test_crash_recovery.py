@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import create_engine, create_session_factory, unit_of_work
 from core.models import Generation, LedgerEntry, User
+from playground.botapi import BotApiEmulator, FakeUser
 from tests.e2e.harness import OPENROUTER_KEY, TOKEN, is_avatar, text_of
 from tests.fakes import images
 from tests.fakes.openrouter import OpenRouterFake, Outcome
-from tests.fakes.telegram import BotApiEmulator, FakeUser
 from tests.robustness.bot_process import BotProcess
 from tests.robustness.userview import REFUNDED, avatars, eventually, until
 

@@ -19,11 +19,11 @@ import pytest
 
 from bot.app import Overrides
 from core.openrouter import OpenRouterImageModel
+from playground.botapi import BotApiEmulator
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import OPENROUTER_KEY, BotWorld, bot_world, is_avatar, text_of
 from tests.fakes import images
 from tests.fakes.openrouter import OpenRouterFake, Outcome
-from tests.fakes.telegram import BotApiEmulator
 from tests.robustness.userview import REFUNDED, avatars, money
 
 FAULTY = "fault-under-test"  # Ada's caption: the fake's faults are routed to her photo only

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.logs import REDACTED, configure_logging
 from core.db import unit_of_work
 from core.models import Generation
+from playground.botapi import BotApiEmulator
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import (
     OPENROUTER_KEY,
@@ -29,7 +30,6 @@ from tests.e2e.harness import (
 from tests.fakes import images
 from tests.fakes.openrouter import OpenRouterFake, Outcome
 from tests.fakes.s3_server import DUMMY_CREDENTIALS, S3FaultProxy, moto_s3
-from tests.fakes.telegram import BotApiEmulator
 from tests.robustness.userview import REFUNDED, STORAGE_DOWN
 
 SECRETS = {

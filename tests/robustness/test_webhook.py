@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from core.db import create_engine, create_session_factory, unit_of_work
 from core.models import Generation, LedgerEntry, User
+from playground.botapi import BotApiEmulator
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import OPENROUTER_KEY, TOKEN, text_of
 from tests.fakes.openrouter import OpenRouterFake
-from tests.fakes.telegram import BotApiEmulator
 from tests.robustness.bot_process import BotProcess, free_port
 from tests.robustness.userview import until
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from core.db import unit_of_work
 from core.models import LedgerEntry
+from playground.botapi import FakeUser
 from tests.e2e.harness import BotWorld, is_avatar, text_of
-from tests.fakes.telegram import FakeUser
 
 JsonDict = dict[str, Any]
 

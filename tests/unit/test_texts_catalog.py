@@ -11,8 +11,8 @@ from bot.texts import CATALOGS, DEFAULT_LANGUAGE, LANGUAGE_NAMES, PLURAL_RULES, 
 from core.ledger import LedgerKind
 from core.settings import load_settings
 from core.styles import STYLES
-from tests.fakes.telegram.errors import ApiError
-from tests.fakes.telegram.formatting import render
+from playground.botapi.errors import ApiError
+from playground.botapi.formatting import render
 
 REFERENCE = CATALOGS[DEFAULT_LANGUAGE]
 TRANSLATIONS = [lang for lang in CATALOGS if lang != DEFAULT_LANGUAGE]
