@@ -1,8 +1,10 @@
-"""Tells the admins when the image provider is out of credits (OpenRouter's 402).
+"""Tells the admins about image-model failures only an operator can fix.
 
-Every photo fails with 402 until an operator tops up, so the alert goes out once per incident,
-not once per failure; the incident ends when a generation completes again. The state is per
-process: with several worker processes each may alert once, which is what an operator wants.
+OpenRouter out of credits (402), or every model of the chain gone (404, an unknown model id):
+every photo fails until an operator tops up or configures another model, so each kind alerts
+once per incident, not once per failure; an incident ends when a generation completes again.
+The state is per process: with several worker processes each may alert once, which is what an
+operator wants.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from core.users import language_of
 log = logging.getLogger(__name__)
 
 OUT_OF_CREDITS = "model_out_of_credits"
+MODEL_GONE = "model_gone"
+# Error code → the alert text; the text takes the provider's `detail` (e.g. which model).
+OPERATOR_PROBLEMS = {
+    OUT_OF_CREDITS: "admin.alert_out_of_credits",
+    MODEL_GONE: "admin.alert_model_gone",
+}
 
 AccountLookup = Callable[[int], Awaitable[User | None]]
 
@@ -33,7 +41,7 @@ class AdminAlerts(JobEvents):
     def __init__(self, bot: Bot, admin_ids: Sequence[int]) -> None:
         self._bot = bot
         self._admin_ids = tuple(admin_ids)
-        self._incident_open = False
+        self._open_incidents: set[str] = set()
         self._accounts: AccountLookup | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -42,17 +50,22 @@ class AdminAlerts(JobEvents):
         self._accounts = lookup
 
     def completed(self, generation: Generation) -> None:
-        self._incident_open = False
+        self._open_incidents.clear()
 
     def failed(self, generation: Generation, error_code: str, refunded: bool) -> None:
-        if error_code != OUT_OF_CREDITS or self._incident_open or not self._admin_ids:
+        if error_code not in OPERATOR_PROBLEMS or error_code in self._open_incidents:
             return
-        self._incident_open = True
+        if not self._admin_ids:
+            return
+        self._open_incidents.add(error_code)
+        detail = (generation.error_message or error_code)[:300]
         log.error(
-            "image provider out of credits; alerting admins",
+            "image model needs an operator (%s): %s; alerting admins",
+            error_code,
+            detail,
             extra={"generation_id": generation.id, "user_id": generation.user_id},
         )
-        task = asyncio.get_running_loop().create_task(self._alert())
+        task = asyncio.get_running_loop().create_task(self._alert(error_code, detail))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -61,13 +74,13 @@ class AdminAlerts(JobEvents):
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _alert(self) -> None:
+    async def _alert(self, error_code: str, detail: str) -> None:
+        key = OPERATOR_PROBLEMS[error_code]
         for admin_id in self._admin_ids:
             try:
                 lang = await self._language(admin_id)
-                await self._bot.send_message(
-                    admin_id, t("admin.alert_out_of_credits", lang), parse_mode=ParseMode.HTML
-                )
+                text = t(key, lang, detail=detail)  # t() escapes it
+                await self._bot.send_message(admin_id, text, parse_mode=ParseMode.HTML)
             except TelegramError:
                 log.warning("could not alert admin %s", admin_id, exc_info=True)
 

@@ -26,6 +26,7 @@ from core.blobs import BlobStore
 from core.bootstrap import open_services
 from core.events import EventFanout, JobEvents
 from core.image_model import ImageModel
+from core.openrouter import OpenRouterImageModel
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
             blobs=chosen.blobs,
         )
         application.bot_data.services = services
+        if isinstance(services.image_model, OpenRouterImageModel):
+            await services.image_model.check_models()  # warns only; bounded to a few seconds
         alerts.use_accounts(services.avatars.user)
         metrics.track_in_flight(lambda: services.pool.in_flight)
         await services.pool.start()

@@ -41,12 +41,16 @@ class Metrics(JobEvents):
         )
         self.model_seconds = Histogram(
             "aivenger_model_seconds",
-            "Image model latency (successful calls)",
+            "Image model latency (successful calls), by the model that answered",
+            ["model"],
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
         self.model_cost = Counter(
-            "aivenger_model_cost_usd", "Model spend reported by OpenRouter (usage.cost)", registry=r
+            "aivenger_model_cost_usd",
+            "Model spend reported by OpenRouter (usage.cost), by the model that answered",
+            ["model"],
+            registry=r,
         )
         self.credits = Counter(
             "aivenger_credits", "Credits moved through the ledger, by kind", ["kind"], registry=r
@@ -78,10 +82,10 @@ class Metrics(JobEvents):
     def failed(self, generation: Generation, error_code: str, refunded: bool) -> None:
         self.generations.labels("failed", error_code).inc()
 
-    def model_answered(self, seconds: float, cost: float | None) -> None:
-        self.model_seconds.observe(seconds)
+    def model_answered(self, seconds: float, cost: float | None, model: str = "") -> None:
+        self.model_seconds.labels(model or "unknown").observe(seconds)
         if cost:
-            self.model_cost.inc(cost)
+            self.model_cost.labels(model or "unknown").inc(cost)
 
     def credits_moved(self, kind: str, amount: int) -> None:
         self.credits.labels(kind).inc(amount)

@@ -85,6 +85,7 @@ EN: dict[str, str] = {
     "error.model_bad_request": "⚠️ The image model couldn't process this photo.",
     "error.model_auth": "⚠️ The service is temporarily unavailable. We've been notified.",
     "error.model_out_of_credits": "⚠️ The service is temporarily unavailable. We've been notified.",
+    "error.model_gone": "⚠️ The service is temporarily unavailable. We've been notified.",
     "error.model_error": "⚠️ The image model failed.",
     "error.storage_error": "⚠️ Storage is temporarily unavailable.",
     "error.blob_not_found": "⚠️ I lost the image on the way. Please send it again.",
@@ -225,7 +226,8 @@ EN: dict[str, str] = {
         "Failures: {failures}\n"
         "Refunds: {generation_refunds} failed avatars · {payment_refunds} payments ({stars_refunded} ⭐)\n"
         "Purchases: {purchases} · Stars earned: {stars_earned} ⭐\n"
-        "Model spend: ${model_spend:.4f}"
+        "Model spend: ${model_spend:.4f}\n"
+        "Models: {models}"
     ),
     "admin.none": "none",
     "admin.user_usage": "Usage: <code>/user &lt;user id&gt;</code>",
@@ -240,6 +242,13 @@ EN: dict[str, str] = {
     "admin.alert_out_of_credits": (
         "🚨 <b>OpenRouter is out of credits</b> (HTTP 402): avatars are failing and being refunded.\n"
         "Top up at https://openrouter.ai/settings/credits. "
+        "I'll alert again only after a generation has succeeded."
+    ),
+    "admin.alert_model_gone": (
+        "🚨 <b>The image model is gone</b> (OpenRouter: {detail}): no model of the chain "
+        "answered, so avatars are failing and being refunded.\n"
+        "Set OPENROUTER_MODEL / OPENROUTER_FALLBACK_MODELS to current image models "
+        "(https://openrouter.ai/models?output_modalities=image) and restart. "
         "I'll alert again only after a generation has succeeded."
     ),
 }

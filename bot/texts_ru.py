@@ -90,6 +90,7 @@ RU: dict[str, str] = {
     "error.model_bad_request": "⚠️ Модель не смогла обработать это фото.",
     "error.model_auth": "⚠️ Сервис временно недоступен. Мы уже знаем о проблеме.",
     "error.model_out_of_credits": "⚠️ Сервис временно недоступен. Мы уже знаем о проблеме.",
+    "error.model_gone": "⚠️ Сервис временно недоступен. Мы уже знаем о проблеме.",
     "error.model_error": "⚠️ Ошибка модели.",
     "error.storage_error": "⚠️ Хранилище временно недоступно.",
     "error.blob_not_found": "⚠️ Изображение потерялось по дороге. Пришлите его ещё раз.",
@@ -242,7 +243,8 @@ RU: dict[str, str] = {
         "Возвраты: неудачных аватаров — {generation_refunds} · платежей — {payment_refunds} "
         "({stars_refunded} ⭐)\n"
         "Покупки: {purchases} · заработано Stars: {stars_earned} ⭐\n"
-        "Расходы на модель: ${model_spend:.4f}"
+        "Расходы на модель: ${model_spend:.4f}\n"
+        "Модели: {models}"
     ),
     "admin.none": "нет",
     "admin.user_usage": "Формат: <code>/user &lt;id пользователя&gt;</code>",
@@ -258,6 +260,13 @@ RU: dict[str, str] = {
         "🚨 <b>На OpenRouter закончились кредиты</b> (HTTP 402): аватары не создаются, "
         "кредиты пользователям возвращаются.\n"
         "Пополните баланс: https://openrouter.ai/settings/credits. "
+        "Следующее оповещение — только после того, как генерация снова пройдёт успешно."
+    ),
+    "admin.alert_model_gone": (
+        "🚨 <b>Модель изображений недоступна</b> (OpenRouter: {detail}): ни одна модель "
+        "цепочки не ответила, аватары не создаются, кредиты пользователям возвращаются.\n"
+        "Укажите в OPENROUTER_MODEL / OPENROUTER_FALLBACK_MODELS действующие модели "
+        "(https://openrouter.ai/models?output_modalities=image) и перезапустите бота. "
         "Следующее оповещение — только после того, как генерация снова пройдёт успешно."
     ),
 }

@@ -30,6 +30,7 @@ class Stats:
     stars_earned: int
     stars_refunded: int
     model_spend: float
+    models: dict[str, int]  # completed avatars per model that answered, most used first
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,12 @@ async def collect_stats(session: AsyncSession, *, since: datetime) -> Stats:
         select(func.coalesce(func.sum(Payment.stars), 0)).where(Payment.refunded_at.is_not(None))
     )
     spend = await session.scalar(select(func.coalesce(func.sum(Generation.model_cost), 0.0)))
+    per_model = await session.execute(
+        select(Generation.model, func.count())
+        .where(Generation.status == GenerationStatus.COMPLETED)
+        .group_by(Generation.model)
+        .order_by(func.count().desc(), Generation.model)
+    )
     return Stats(
         users=int(user_count or 0),
         new_users=int(new_users or 0),
@@ -91,6 +98,7 @@ async def collect_stats(session: AsyncSession, *, since: datetime) -> Stats:
         stars_earned=int(stars_paid or 0) - int(stars_refunded or 0),
         stars_refunded=int(stars_refunded or 0),
         model_spend=float(spend or 0.0),
+        models={model or "unknown": int(count) for model, count in per_model.all()},
     )
 
 

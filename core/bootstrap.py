@@ -77,6 +77,7 @@ async def open_services(
             api_key=settings.openrouter_api_key.get_secret_value(),
             base_url=settings.openrouter_base_url,
             model=settings.openrouter_model,
+            fallback_models=settings.openrouter_fallback_models,
             timeout=settings.openrouter_timeout,
         )
         observer = events or JobEvents()

@@ -138,6 +138,13 @@ class ImageModelOutOfCredits(ImageModelError):
     code = "model_out_of_credits"
 
 
+class ImageModelGone(ImageModelError):
+    """Every model of the chain is unknown or has no endpoints (HTTP 404, or a 400 "not a
+    valid model ID"): shut down or misspelt, so admins must configure another one."""
+
+    code = "model_gone"
+
+
 class ImageModelModeration(ImageModelError):
     """The input was flagged by the provider's moderation (HTTP 403)."""
 

@@ -21,8 +21,8 @@ class JobEvents:
     def failed(self, generation: Generation, error_code: str, refunded: bool) -> None:
         """A generation ended without an avatar."""
 
-    def model_answered(self, seconds: float, cost: float | None) -> None:
-        """The image model returned an image."""
+    def model_answered(self, seconds: float, cost: float | None, model: str = "") -> None:
+        """The image model returned an image; `model` is the one that answered."""
 
     def credits_moved(self, kind: str, amount: int) -> None:
         """A committed ledger movement (grant, charge, refund, purchase...), for accounting."""
@@ -46,9 +46,9 @@ class EventFanout(JobEvents):
         for observer in self._observers:
             observer.failed(generation, error_code, refunded)
 
-    def model_answered(self, seconds: float, cost: float | None) -> None:
+    def model_answered(self, seconds: float, cost: float | None, model: str = "") -> None:
         for observer in self._observers:
-            observer.model_answered(seconds, cost)
+            observer.model_answered(seconds, cost, model)
 
     def credits_moved(self, kind: str, amount: int) -> None:
         for observer in self._observers:

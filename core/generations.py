@@ -132,13 +132,18 @@ async def extend_lease(
 
 
 async def record_result(
-    session: AsyncSession, *, gen_id: str, result_key: str, model_cost: float | None
+    session: AsyncSession,
+    *,
+    gen_id: str,
+    result_key: str,
+    model_cost: float | None,
+    model: str | None = None,
 ) -> None:
     """Remember the stored avatar so a retry after a crash re-sends instead of re-generating."""
     await session.execute(
         update(Generation)
         .where(Generation.id == gen_id)
-        .values(result_key=result_key, model_cost=model_cost, updated_at=utcnow())
+        .values(result_key=result_key, model_cost=model_cost, model=model, updated_at=utcnow())
     )
 
 

@@ -13,6 +13,9 @@ SUPPORTED_ASPECT_RATIOS: tuple[str, ...] = (
     "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
 )  # fmt: skip
 
+# Gemini 3.x image models take up to 14 reference images; more is a caller's bug.
+MAX_INPUT_IMAGES = 14
+
 
 def nearest_aspect_ratio(width: int, height: int) -> str:
     """The supported ratio closest to `width:height` (compared on a log scale, so 2:1 ~ 1:2)."""
@@ -26,15 +29,42 @@ def nearest_aspect_ratio(width: int, height: int) -> str:
     return min(SUPPORTED_ASPECT_RATIOS, key=distance)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ImageRequest:
+    """A prompt and the images it refers to, sent text first, then the images in order.
+
+    One selfie, several selfies of one person (an album), or a previous avatar to edit: the
+    model sees them all the same way. `image_jpeg=` builds the common one-image request.
+    """
+
     prompt: str
-    image_jpeg: bytes = field(repr=False)  # already normalised JPEG
+    images: tuple[bytes, ...] = field(repr=False)  # normalised JPEG, or PNG/WebP for edits
     aspect_ratio: str
 
-    def __post_init__(self) -> None:
-        if self.aspect_ratio not in SUPPORTED_ASPECT_RATIOS:
-            raise ValueError(f"unsupported aspect ratio {self.aspect_ratio!r}")
+    def __init__(
+        self,
+        *,
+        prompt: str,
+        aspect_ratio: str,
+        images: tuple[bytes, ...] = (),
+        image_jpeg: bytes | None = None,
+    ) -> None:
+        if image_jpeg is not None:
+            if images:
+                raise ValueError("pass either images or image_jpeg, not both")
+            images = (image_jpeg,)
+        if aspect_ratio not in SUPPORTED_ASPECT_RATIOS:
+            raise ValueError(f"unsupported aspect ratio {aspect_ratio!r}")
+        if not 1 <= len(images) <= MAX_INPUT_IMAGES:
+            raise ValueError(f"1 to {MAX_INPUT_IMAGES} images are needed, got {len(images)}")
+        object.__setattr__(self, "prompt", prompt)
+        object.__setattr__(self, "images", tuple(images))
+        object.__setattr__(self, "aspect_ratio", aspect_ratio)
+
+    @property
+    def image_jpeg(self) -> bytes:
+        """The first (for one-image requests, the only) image."""
+        return self.images[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +72,7 @@ class ImageResult:
     image: bytes = field(repr=False)
     content_type: str  # sniffed from the bytes, never taken from the provider's label
     cost: float | None  # usage.cost in USD, when the provider reports it
-    model: str
+    model: str  # the model that answered: with a fallback chain, not always the first one
 
 
 class ImageModel(Protocol):

@@ -222,13 +222,20 @@ class JobRunner:
             result = await self._model.generate(request)
         finally:
             progress.cancel()
-        self._events.model_answered(asyncio.get_running_loop().time() - started, result.cost)
+        seconds = asyncio.get_running_loop().time() - started
+        self._events.model_answered(seconds, result.cost, result.model)
+        extra = {"generation_id": job.id, "user_id": job.user_id}
+        log.info("image model answered: model=%s latency=%.2fs", result.model, seconds, extra=extra)
         key = avatar_key(job.user_id, result.content_type)
         await self._blobs.put(key, result.image, result.content_type)
         try:
             async with unit_of_work(self._sessions) as session:
                 await generations.record_result(
-                    session, gen_id=job.id, result_key=key, model_cost=result.cost
+                    session,
+                    gen_id=job.id,
+                    result_key=key,
+                    model_cost=result.cost,
+                    model=result.model,
                 )
         except Exception:
             await self._blobs.delete(key)  # no blob without its row

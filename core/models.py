@@ -94,6 +94,7 @@ class Generation(Base):
     telegram_file_id: Mapped[str | None] = mapped_column(String(256))
     credits_used: Mapped[int] = mapped_column(Integer)
     model_cost: Mapped[float | None] = mapped_column(Float)
+    model: Mapped[str | None] = mapped_column(String(128))  # the model that answered
     error_code: Mapped[str | None] = mapped_column(String(48))
     error_message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

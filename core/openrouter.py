@@ -2,7 +2,9 @@
 
 The adapter is the only place that knows OpenRouter's wire format: it maps every answer to an
 `ImageResult` or to one typed `ImageModelError`, retries only what is transient, and keeps the
-API key out of every message it produces.
+API key out of every message it produces. Models come and go, so it sends a chain (`models`):
+OpenRouter itself moves on to the next model when one is down or gone, and the answer names
+the model that made the image.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import base64
 import json
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from core.errors import (
+    ImageModelBadRequest,
     ImageModelBadResponse,
     ImageModelError,
     ImageModelRefused,
@@ -29,10 +33,12 @@ from core.image_fetch import (
     ResultFetcher,
     decode_data_url,
     read_capped,
+    sniff_image_type,
     system_resolver,
     verify_image,
 )
 from core.image_model import ImageRequest, ImageResult
+from core.openrouter_catalog import check_models
 from core.openrouter_errors import error_for_code, is_retryable, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,14 @@ def _as_dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _data_url(image: bytes, number: int) -> str:
+    """A base64 data URL labelled with the image's real type (a PNG avatar to edit is no JPEG)."""
+    mime = sniff_image_type(image)
+    if mime is None:
+        raise ImageModelBadRequest(f"input image {number} is not a PNG, JPEG or WebP image")
+    return f"data:{mime};base64," + base64.b64encode(image).decode("ascii")
+
+
 def _cost(usage: object) -> float | None:
     cost = _as_dict(usage).get("cost")
     if isinstance(cost, bool) or not isinstance(cost, int | float):
@@ -79,6 +93,7 @@ class OpenRouterImageModel:
         api_key: str,
         base_url: str,
         model: str,
+        fallback_models: Sequence[str] = (),
         timeout: float = 180.0,
         max_attempts: int = 4,
         max_retry_wait: float = 60.0,
@@ -94,8 +109,11 @@ class OpenRouterImageModel:
             raise ValueError("timeout > 0, max_attempts >= 1, waits >= 0 are required")
         self._client = client
         self._api_key = api_key
-        self._url = base_url.rstrip("/") + "/chat/completions"
+        self._base_url = base_url.rstrip("/")
+        self._url = self._base_url + "/chat/completions"
         self._model = model
+        # The primary first, each model once: OpenRouter tries them in this order.
+        self._chain = tuple(dict.fromkeys(m for m in (model, *fallback_models) if m))
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._max_retry_wait = max_retry_wait
@@ -114,6 +132,23 @@ class OpenRouterImageModel:
             client, resolver=resolver, max_bytes=max_result_bytes, timeout=timeout
         )
 
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The chain as sent: the primary, then the fallbacks."""
+        return self._chain
+
+    async def check_models(self, *, seconds: float = 5.0) -> list[str]:
+        """Warn (log and return) about configured models OpenRouter lacks or that make no
+        image; never raises, and gives up after `seconds`, so start-up is never held long."""
+        return await check_models(
+            self._client,
+            base_url=self._base_url,
+            headers=self._headers,
+            models=self._chain,
+            seconds=seconds,
+            redact=self._redact,
+        )
+
     async def generate(self, request: ImageRequest) -> ImageResult:
         answer = await self._complete_with_retries(self._body(request))
         try:
@@ -129,19 +164,15 @@ class OpenRouterImageModel:
         )
 
     def _body(self, request: ImageRequest) -> bytes:
-        data_url = "data:image/jpeg;base64," + base64.b64encode(request.image_jpeg).decode("ascii")
-        body = {
-            "model": self._model,
+        content: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
+        for number, image in enumerate(request.images, start=1):
+            content.append({"type": "image_url", "image_url": {"url": _data_url(image, number)}})
+        body: dict[str, Any] = {"model": self._model}
+        if len(self._chain) > 1:
+            body["models"] = list(self._chain)
+        body |= {
             "modalities": ["image", "text"],
-            "messages": [
-                {
-                    "role": "user",
-                    "content": [
-                        {"type": "text", "text": request.prompt},
-                        {"type": "image_url", "image_url": {"url": data_url}},
-                    ],
-                }
-            ],
+            "messages": [{"role": "user", "content": content}],
             "image_config": {"aspect_ratio": request.aspect_ratio},
         }
         return json.dumps(body, ensure_ascii=False).encode("utf-8")

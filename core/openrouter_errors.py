@@ -11,6 +11,7 @@ from core.errors import (
     ImageModelBadRequest,
     ImageModelBadResponse,
     ImageModelError,
+    ImageModelGone,
     ImageModelModeration,
     ImageModelOutOfCredits,
     ImageModelTimeout,
@@ -18,6 +19,8 @@ from core.errors import (
 )
 
 RETRYABLE_STATUSES = frozenset({408, 429, 502, 503})
+# OpenRouter's 400 for a model id it does not know at all (a 404 means known, but no endpoint).
+_INVALID_MODEL = "not a valid model id"
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -47,6 +50,8 @@ def is_retryable(error: ImageModelError) -> bool:
 def error_for_code(code: int, message: str, retry_after: float | None = None) -> ImageModelError:
     """The typed error for an HTTP status, or an error code inside a 200 answer."""
     match code:
+        case 400 if _INVALID_MODEL in message.lower():
+            return ImageModelGone(message, status=code)
         case 400:
             return ImageModelBadRequest(message, status=code)
         case 401:
@@ -55,6 +60,8 @@ def error_for_code(code: int, message: str, retry_after: float | None = None) ->
             return ImageModelOutOfCredits(message, status=code)
         case 403:
             return ImageModelModeration(message, status=code)
+        case 404:
+            return ImageModelGone(message, status=code)
         case 408:
             return ImageModelTimeout(message, status=code, retry_after=retry_after)
         case _ if code >= 500 or code == 429:

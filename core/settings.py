@@ -64,6 +64,13 @@ class Settings(DatabaseSettings):
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     openrouter_base_url: str = "https://openrouter.ai/api/v1"
     openrouter_model: str = "google/gemini-2.5-flash-image"
+    # Sent after OPENROUTER_MODEL as OpenRouter's `models` chain, so a shut-down or failing
+    # primary does not stop avatars. Default: Gemini 3.1 Flash Image ("Nano Banana 2"), GA
+    # since 2026-05-28 with no shutdown date announced, Google's named replacement for its
+    # preview; OpenRouter lists Google's GA models as `google/<id>`. Empty: no fallback.
+    openrouter_fallback_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["google/gemini-3.1-flash-image"]
+    )
     free_credits: int = Field(default=30, ge=0)
     generation_cost: int = Field(default=10, ge=1)
     refund_on_failure: bool = True
@@ -97,9 +104,9 @@ class Settings(DatabaseSettings):
             return value.upper() if value.lower() not in {"text", "json"} else value.lower()
         return value
 
-    @field_validator("admin_user_ids", mode="before")
+    @field_validator("admin_user_ids", "openrouter_fallback_models", mode="before")
     @classmethod
-    def _parse_admins(cls, value: object) -> object:
+    def _parse_lists(cls, value: object) -> object:
         return _split_csv(value)
 
     @field_validator("credit_packs", mode="before")

@@ -136,7 +136,12 @@ async def stats(update: Update, context: BotContext) -> None:
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     numbers = await admin_of(context).stats(since=today)
     failures = ", ".join(f"{code}: {count}" for code, count in numbers.failures.items())
-    figures = {**asdict(numbers), "failures": failures or t("admin.none", lang)}
+    models = ", ".join(f"{model} × {count}" for model, count in numbers.models.items())
+    figures = {
+        **asdict(numbers),
+        "failures": failures or t("admin.none", lang),
+        "models": models or t("admin.none", lang),
+    }
     await reply(update, t("admin.stats", lang, **figures))
 
 

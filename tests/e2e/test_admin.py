@@ -123,6 +123,7 @@ async def test_stats_and_user_report_what_happened(world_with_admin: BotWorld) -
     assert "Refunds: 1 failed avatars" in stats
     assert "Stars earned: 0 ⭐" in stats
     assert "Model spend: $0.0387" in stats
+    assert "Models: google/gemini-2.5-flash-image × 1" in stats
     assert "User1 @ada (id 1)" in report and "Balance: 20" in report
     assert "+30 welcome credits" in report and "−10 avatar" in report
     assert "completed · Superhero" in report and "failed · Superhero" in report

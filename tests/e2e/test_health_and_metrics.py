@@ -90,7 +90,9 @@ async def test_metrics_move_as_generations_complete_fail_and_refund(tmp_path: Pa
         assert metric(body, 'aivenger_credits_total{kind="grant"}') == 30
         assert metric(body, 'aivenger_credits_total{kind="charge"}') == 20
         assert metric(body, 'aivenger_credits_total{kind="refund"}') == 10
-        assert metric(body, "aivenger_model_cost_usd_total") > 0
+        answered = '{model="google/gemini-2.5-flash-image"}'
+        assert metric(body, "aivenger_model_cost_usd_total" + answered) > 0
+        assert metric(body, "aivenger_model_seconds_count" + answered) == 1
         assert metric(body, "aivenger_generation_seconds_count") == 1
         assert metric(body, "aivenger_queue_depth") == 0
         assert "aivenger_telegram_api_errors_total" in body

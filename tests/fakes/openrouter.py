@@ -1,8 +1,10 @@
-"""A local HTTP fake of OpenRouter's chat completions endpoint (product.md §5).
+"""A local HTTP fake of OpenRouter's chat completions and models endpoints (product.md §5).
 
 It validates requests the way the real API would and answers the exact §5 JSON shapes, so the
 adapter is tested over real HTTP (headers, status codes, Retry-After, slow answers) without the
-internet. `script()` queues special outcomes; after them, default success resumes.
+internet. `script()` queues special outcomes; after them, default success resumes. A scripted
+outcome is what the whole request ends in; which model answers is the catalogue's business
+(`fake.catalogue.disable(model)` makes a model 404 and the `models` chain route past it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from tests.fakes.image_model import make_png
+from tests.fakes.openrouter_catalog import Catalogue, RouteError, chain_of
 
 Kind = Literal[
     "success",
@@ -44,6 +47,29 @@ class FakeRequest:
     headers: Mapping[str, str]  # case-insensitive
     json: Any  # None when the body was not JSON
     at: float  # time.monotonic() on arrival
+
+    @property
+    def parts(self) -> list[str]:
+        """The user message's part types in order, e.g. `["text", "image_url", "image_url"]`."""
+        return [str(part.get("type")) for part in _content_of(self.json)]
+
+    @property
+    def image_urls(self) -> list[str]:
+        return [
+            str(part.get("image_url", {}).get("url"))
+            for part in _content_of(self.json)
+            if part.get("type") == "image_url"
+        ]
+
+    @property
+    def images(self) -> list[bytes]:
+        """The input images, decoded from their data URLs, in the order they were sent."""
+        return [base64.b64decode(url.partition(",")[2]) for url in self.image_urls]
+
+    @property
+    def image_types(self) -> list[str]:
+        """The MIME type each data URL declares (`data:<type>;base64,...`)."""
+        return [url.removeprefix("data:").partition(";")[0] for url in self.image_urls]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +174,11 @@ class OpenRouterFake:
         self.cost: float | None = 0.0387
         self.requests: list[FakeRequest] = []
         self.file_requests: list[FakeRequest] = []
+        self.model_list_requests: list[FakeRequest] = []
+        self.catalogue = Catalogue()
+        self.model_list_status = 200  # e.g. 503: the catalogue is down while chat still works
+        self.model_list_delay = 0.0  # `latency` is the model's; the catalogue is edge-cached
+        self.answered_by: list[str] = []  # the model of each answer that reached a model
         self._outcomes: deque[Outcome] = deque()
         self._routed: dict[str, deque[Outcome]] = {}
         self._files: dict[str, _File] = {}
@@ -161,6 +192,7 @@ class OpenRouterFake:
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/api/v1/chat/completions", self._chat)
+        app.router.add_get("/api/v1/models", self._models)
         app.router.add_get("/files/{name}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -231,12 +263,33 @@ class OpenRouterFake:
         except ValueError:
             body = None
         self.requests.append(FakeRequest(CIMultiDict(request.headers), body, time.monotonic()))
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        await self._pause(self.latency)
         rejection = self._reject(request, body)
         if rejection is not None:
             return rejection
-        return await self._respond(self._next_outcome(body), body)
+        routed = self.catalogue.route(chain_of(body))
+        if isinstance(routed, RouteError):
+            error = {"error": {"message": routed.message, "code": routed.status}}
+            return web.json_response(error | {"user_id": "user_fake"}, status=routed.status)
+        self.answered_by.append(routed)
+        return await self._respond(self._next_outcome(body), routed)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but end early when the fake stops (a slow answer must not hold teardown)."""
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), seconds)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        """`GET /models` (no key needed); `output_modalities` filters as OpenRouter's does."""
+        self.model_list_requests.append(
+            FakeRequest(CIMultiDict(request.headers), dict(request.query), time.monotonic())
+        )
+        await self._pause(self.model_list_delay)
+        if self.model_list_status != 200:
+            error = _error_body(self.model_list_status, "Service temporarily unavailable")
+            return web.json_response(error, status=self.model_list_status)
+        return web.json_response(self.catalogue.listing(request.query.get("output_modalities")))
 
     def _next_outcome(self, body: Any) -> Outcome:
         prompt = _prompt_of(body)
@@ -257,12 +310,10 @@ class OpenRouterFake:
             return web.json_response(_error_body(400, problem), status=400)
         return None
 
-    async def _respond(self, outcome: Outcome, body: dict[str, Any]) -> web.StreamResponse:
-        model = body["model"]
+    async def _respond(self, outcome: Outcome, model: str) -> web.StreamResponse:
         match outcome.kind:
             case "hang":
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._closing.wait(), outcome.seconds)
+                await self._pause(outcome.seconds)
                 return web.json_response(self._success(model, self._data_url(None, None)))
             case "http":
                 headers = {}
@@ -363,6 +414,11 @@ def _request_problem(body: Any) -> str | None:
         return "Request body must be a JSON object"
     if not isinstance(body.get("model"), str) or not body["model"]:
         return "model is required"
+    models = body.get("models")
+    if models is not None and (
+        not isinstance(models, list) or not all(isinstance(m, str) and m for m in models)
+    ):
+        return "models must be an array of model IDs"
     if body.get("stream"):
         return "this fake does not stream (and the client never should)"
     messages = body.get("messages")
@@ -380,6 +436,14 @@ def _request_problem(body: Any) -> str | None:
     if not all(isinstance(u, str) and u.startswith("data:image/") for u in urls):
         return "image_url.url must be a base64 data URL"
     return None
+
+
+def _content_of(body: Any) -> list[dict[str, Any]]:
+    try:
+        parts = body["messages"][0]["content"]
+    except (KeyError, IndexError, TypeError):
+        return []
+    return [part for part in parts if isinstance(part, dict)] if isinstance(parts, list) else []
 
 
 def _prompt_of(body: Any) -> str:

@@ -29,6 +29,7 @@ from core.errors import (
     ImageModelBadRequest,
     ImageModelBadResponse,
     ImageModelError,
+    ImageModelGone,
     ImageModelModeration,
     ImageModelOutOfCredits,
     ImageModelRefused,
@@ -44,14 +45,17 @@ from tests.fakes.openrouter import OpenRouterFake, Outcome
 
 API_KEY = "sk-or-v1-test-0123456789abcdef-secret"
 MODEL = "google/gemini-2.5-flash-image"
+FALLBACK = "google/gemini-3.1-flash-image"
 PUBLIC_IP = "93.184.215.14"  # pretend CDN; the routing transport sends it to the fake
-SELFIE = make_png(32, 48)  # stands in for the normalised JPEG; the adapter does not decode it
 
 
 def _jpeg(width: int = 40, height: int = 30) -> bytes:
     out = io.BytesIO()
     Image.open(io.BytesIO(make_png(width, height))).save(out, format="JPEG")
     return out.getvalue()
+
+
+SELFIE = _jpeg(32, 48)  # a normalised JPEG, as intake makes them
 
 
 def _request(aspect_ratio: str = "3:4") -> ImageRequest:
@@ -290,7 +294,7 @@ async def test_transient_error_inside_a_200_is_retried(
         (401, ImageModelAuthError),
         (402, ImageModelOutOfCredits),
         (403, ImageModelModeration),
-        (404, ImageModelBadRequest),
+        (404, ImageModelGone),
         (500, ImageModelUnavailable),
         (504, ImageModelUnavailable),
     ],
@@ -770,3 +774,223 @@ def test_aspect_ratios() -> None:
     assert nearest_aspect_ratio(100, 100) == "1:1"
     with pytest.raises(ValueError, match="aspect ratio"):
         ImageRequest(prompt="p", image_jpeg=b"", aspect_ratio="7:3")
+
+
+# --- the model chain (product.md §5 "Models come and go") -------------------------------------
+
+
+async def test_the_chain_is_sent_as_models_with_the_primary_first_and_kept_as_model(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    model = adapter(fake, client, fallback_models=[FALLBACK, MODEL, ""])
+
+    result = await model.generate(_request())
+
+    [sent] = fake.requests
+    assert sent.json["model"] == MODEL
+    assert sent.json["models"] == [MODEL, FALLBACK]  # each model once, the primary first
+    assert model.models == (MODEL, FALLBACK)
+    assert result.model == MODEL
+
+
+async def test_a_gone_primary_is_answered_by_the_fallback_which_the_result_names(
+    fake: OpenRouterFake, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="core.openrouter")
+    fake.catalogue.disable(MODEL)
+
+    result = await adapter(fake, client, fallback_models=[FALLBACK]).generate(_request())
+
+    assert result.model == FALLBACK
+    assert result.image == fake.result_image
+    assert fake.answered_by == [FALLBACK]
+    assert len(fake.requests) == 1  # OpenRouter moved on by itself; we never retried
+    assert any(f"model={FALLBACK}" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("break_it", "status", "says"),
+    [
+        pytest.param("disable", 404, f"No endpoints found for {MODEL}", id="shut-down"),
+        pytest.param("remove", 400, f"{MODEL} is not a valid model ID", id="unknown-id"),
+    ],
+)
+async def test_a_gone_model_without_a_chain_is_an_operator_error_never_retried(
+    fake: OpenRouterFake, client: httpx.AsyncClient, break_it: str, status: int, says: str
+) -> None:
+    getattr(fake.catalogue, break_it)(MODEL)
+
+    with pytest.raises(ImageModelGone, match=says) as caught:
+        await adapter(fake, client).generate(_request())
+
+    assert caught.value.status == status
+    assert caught.value.code == "model_gone"
+    assert caught.value.transient is False
+    assert len(fake.requests) == 1
+    assert "models" not in fake.requests[0].json
+
+
+async def test_when_every_model_of_the_chain_is_gone_the_last_ones_error_is_raised(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    fake.catalogue.disable(MODEL, FALLBACK)
+
+    with pytest.raises(ImageModelGone, match=f"No endpoints found for {FALLBACK}"):
+        await adapter(fake, client, fallback_models=[FALLBACK]).generate(_request())
+    assert len(fake.requests) == 1
+
+
+# --- several input images, and edits --------------------------------------------------------
+
+
+async def test_three_images_are_sent_in_order_after_the_text_part(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    selfies = (_jpeg(40, 30), _jpeg(30, 40), _jpeg(50, 50))
+    request = ImageRequest(prompt="One hero from these", images=selfies, aspect_ratio="1:1")
+
+    result = await adapter(fake, client).generate(request)
+
+    [sent] = fake.requests
+    assert sent.parts == ["text", "image_url", "image_url", "image_url"]
+    assert sent.images == list(selfies)
+    assert sent.image_types == ["image/jpeg"] * 3
+    assert fake.prompts == ["One hero from these"]
+    assert result.image == fake.result_image
+
+
+async def test_an_edit_sends_the_png_avatar_labelled_as_png(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    avatar = make_png(64, 80, seed=3)
+    edit = ImageRequest(prompt="Make the cape red", images=(avatar,), aspect_ratio="4:5")
+
+    await adapter(fake, client).generate(edit)
+
+    [sent] = fake.requests
+    assert sent.parts == ["text", "image_url"]
+    assert sent.image_types == ["image/png"]
+    assert sent.image_urls == ["data:image/png;base64," + base64.b64encode(avatar).decode()]
+
+
+async def test_an_input_that_is_no_image_is_refused_before_anything_is_sent(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    request = ImageRequest(prompt="p", images=(SELFIE, b"%PDF-1.7"), aspect_ratio="1:1")
+
+    with pytest.raises(ImageModelBadRequest, match="input image 2"):
+        await adapter(fake, client).generate(request)
+    assert fake.requests == []
+
+
+def test_a_request_holds_one_to_fourteen_images_and_keeps_the_one_image_form() -> None:
+    single = ImageRequest(prompt="p", image_jpeg=SELFIE, aspect_ratio="1:1")
+    assert single.images == (SELFIE,)
+    assert single.image_jpeg == SELFIE
+    assert single == ImageRequest(prompt="p", images=(SELFIE,), aspect_ratio="1:1")
+    with pytest.raises(ValueError, match="1 to 14 images"):
+        ImageRequest(prompt="p", images=(), aspect_ratio="1:1")
+    with pytest.raises(ValueError, match="1 to 14 images"):
+        ImageRequest(prompt="p", images=(SELFIE,) * 15, aspect_ratio="1:1")
+    with pytest.raises(ValueError, match="not both"):
+        ImageRequest(prompt="p", images=(SELFIE,), image_jpeg=SELFIE, aspect_ratio="1:1")
+
+
+# --- the start-up check against GET /models ---------------------------------------------------
+
+
+async def test_the_model_check_is_quiet_when_every_model_makes_images(
+    fake: OpenRouterFake, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="core.openrouter_catalog")
+
+    problems = await adapter(fake, client, fallback_models=[FALLBACK]).check_models()
+
+    assert problems == []
+    [listed] = fake.model_list_requests
+    assert listed.json == {"output_modalities": "all"}  # the default lists text models only
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(FALLBACK in r.getMessage() for r in caplog.records)
+
+
+async def test_the_model_check_warns_about_a_missing_model_and_one_without_image_output(
+    fake: OpenRouterFake, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="core.openrouter_catalog")
+    fake.catalogue.remove(FALLBACK)
+    chain = [FALLBACK, "openai/gpt-4o-mini"]
+
+    problems = await adapter(fake, client, fallback_models=chain).check_models()
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == problems
+    assert len(problems) == 2
+    assert FALLBACK in problems[0] and "not in OpenRouter's model list" in problems[0]
+    assert "openai/gpt-4o-mini" in problems[1] and "no image output" in problems[1]
+    assert API_KEY not in "\n".join(warnings)
+
+
+async def test_an_image_only_model_counts_as_present(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    fake.catalogue.add("black-forest-labs/flux.2-pro", outputs=("image",))
+
+    problems = await adapter(fake, client, model="black-forest-labs/flux.2-pro").check_models()
+
+    assert problems == []
+
+
+async def test_the_model_check_gives_up_quietly_when_openrouter_is_unreachable_or_slow(
+    fake: OpenRouterFake, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="core.openrouter_catalog")
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead_port = closed.getsockname()[1]
+    unreachable = adapter(fake, client, base_url=f"http://127.0.0.1:{dead_port}/api/v1")
+    fake.model_list_delay = 30.0  # far past the check's budget
+    slow = adapter(fake, client)
+
+    assert await unreachable.check_models(seconds=2.0) == []
+    started = time.monotonic()
+    assert await slow.check_models(seconds=0.3) == []
+
+    assert time.monotonic() - started < 10  # bounded by the budget, not by the 30 s answer
+    gave_up = [r.getMessage() for r in caplog.records if "could not check" in r.getMessage()]
+    assert len(gave_up) == 2
+    assert API_KEY not in "\n".join(gave_up)
+
+
+async def test_the_fake_lists_models_like_openrouter(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    fake.catalogue.add("black-forest-labs/flux.2-pro", outputs=("image",))
+    url = fake.base_url + "/models"
+
+    default = (await client.get(url)).json()["data"]
+    images_only = (await client.get(url, params={"output_modalities": "image"})).json()["data"]
+    everything = (await client.get(url, params={"output_modalities": "all"})).json()["data"]
+
+    assert "black-forest-labs/flux.2-pro" not in [m["id"] for m in default]
+    assert "openai/gpt-4o-mini" not in [m["id"] for m in images_only]
+    assert {m["id"] for m in everything} == set(fake.catalogue.models)
+    [flux] = [m for m in everything if m["id"] == "black-forest-labs/flux.2-pro"]
+    assert flux["architecture"]["output_modalities"] == ["image"]
+    assert flux["architecture"]["input_modalities"] == ["image", "text"]
+
+
+async def test_the_fake_refuses_a_models_list_that_is_not_model_ids(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    body = {
+        "model": MODEL,
+        "models": [MODEL, 42],
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}],
+    }
+    answer = await client.post(
+        fake.base_url + "/chat/completions",
+        json=body,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    )
+    assert answer.status_code == 400
+    assert "models" in answer.json()["error"]["message"]
