@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker cleanup test lint format migration migrate
+.PHONY: help install demo run worker cleanup test lint format migration migrate
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the bot with its dev tools
+
+demo: $(STAMP) ## Try the bot in a browser chat: no token, no configuration (Ctrl-C stops)
+	$(BIN)/python -m bot playground
 
 run: $(STAMP) ## Run the bot (polling; SQLite + local disk by default; reads .env)
 	$(BIN)/python -m bot

@@ -1,4 +1,8 @@
-"""`python -m bot`: run the bot (default), a worker, or the orphan cleanup."""
+"""`python -m bot`: run the bot (default), a worker, the orphan cleanup, or the playground.
+
+Every role but the playground needs a real token: without one it refuses to start, so a
+production deployment can never fall back to a playground by accident.
+"""
 
 from __future__ import annotations
 
@@ -38,11 +42,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="only blobs older than this count as orphans (default 600: an upload in flight "
         "is not an orphan)",
     )
+    play = roles.add_parser(
+        "playground",
+        help="the bot in a local browser chat: no Telegram token, no configuration needed",
+    )
+    play.add_argument("--port", type=int, default=8800, help="page port on 127.0.0.1 (8800)")
+    play.add_argument("--no-browser", action="store_true", help="print the address only")
+    play.add_argument("--keep", action="store_true", help="keep the scratch database and files")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "playground":
+        from playground.run import main as play
+
+        return play(port=args.port, open_browser=not args.no_browser, keep=args.keep)
     try:
         settings = load_settings()
     except ConfigError as exc:

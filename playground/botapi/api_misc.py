@@ -160,6 +160,7 @@ async def send_chat_action(st: EmulatorState, req: ApiRequest) -> bool:
     if action not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
     chat.actions.append(action)
+    st.signal.notify()
     return True
 
 

@@ -8,6 +8,7 @@ did through `calls`, `transcript` and each user's `messages`.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from types import TracebackType
 
 from .api_misc import commands_key
@@ -105,6 +106,16 @@ class BotApiEmulator:
             user.update({k: v for k, v in extra.items() if v is not None})
             self._users[user_id] = FakeUser(self._state, user)
         return self._users[user_id]
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls `listener` after every change (a message, edit, deletion, chat action, answer);
+        returns the function that unsubscribes it. Listeners run synchronously: keep them cheap."""
+        return self._state.signal.subscribe(listener)
+
+    def chat_messages(self, chat_id: int) -> list[JsonDict]:
+        """Every message in a chat, the user's and the bot's, as they are now."""
+        chat = self._state.chats.get(chat_id)
+        return [copy.deepcopy(m) for _, m in sorted(chat.messages.items())] if chat else []
 
     def calls(self, method: str | None = None) -> list[ApiCall]:
         """Every request the bot made, in arrival order (optionally one method only)."""

@@ -79,8 +79,17 @@ class Signal:
 
     def __init__(self) -> None:
         self._waiters: set[asyncio.Future[None]] = set()
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls `listener` (synchronously, so keep it cheap) after every change; returns the
+        unsubscribe function. The playground's live chat page is fed this way."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_result(None)

@@ -1,0 +1,86 @@
+"""The playground in a real Chromium, clicked through as a newcomer would: /start, a selfie, the
+avatar, another one, the gallery (next page, delete), /buy, paying with the play wallet, and a
+second user in Russian beside the first. Screenshots of each step land in screenshots/."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+from selenium.webdriver.common.by import By
+
+from playground.sample_photo import sample_selfie
+from tests.browser.chat_pane import ChatPane
+from tests.browser.conftest import RunningPlayground
+
+ADA, BORIS = 1001, 1002
+
+
+def test_a_newcomer_gets_avatars_browses_deletes_and_pays_in_the_browser(
+    running_playground: RunningPlayground, browser: Any, screenshots: Path, tmp_path: Path
+) -> None:
+    selfie = tmp_path / "selfie.jpg"
+    selfie.write_bytes(sample_selfie())
+    browser.get(running_playground.url)
+    ada = ChatPane(browser, ADA)
+    ada.until(lambda: ada.root.is_displayed() or None, "the chat pane did not appear")
+    assert "offline preview" in browser.find_element(By.ID, "model").text
+
+    ada.type("/start")
+    ada.wait_bot_message("Welcome to AIVenger, Ada!")
+    assert "30 free credits" in ada.wait_bot_message("Welcome").text
+    browser.save_screenshot(str(screenshots / "1-start.png"))
+
+    ada.attach_photo(selfie, caption="red cape")
+    first = ada.wait_bot_message("20 credits left")
+    assert first.find_element(By.CSS_SELECTOR, "img.photo").get_attribute("naturalWidth") != "0"
+    ada.wait_gone("Creating your superhero")  # the status message was deleted, live
+    browser.save_screenshot(str(screenshots / "2-avatar.png"))
+
+    ada.press(first, "Again")
+    ada.wait_bot_message("10 credits left")
+
+    ada.type("/gallery")
+    page = ada.wait_bot_message("1 / 2")
+    ada.press(page, "▶")
+    page = ada.wait_bot_message("2 / 2")  # the same message, edited in place
+    browser.save_screenshot(str(screenshots / "3-gallery-page-2.png"))
+    ada.press(page, "🗑")
+    page = ada.wait_bot_message("Delete this avatar?")
+    ada.press(page, "Yes, delete")
+    ada.until(lambda: "Deleted" in ada.toast() or None, "no 'Deleted' toast")
+    ada.wait_bot_message("1 / 1")
+    ada.wait_gone("2 / 2")
+    browser.save_screenshot(str(screenshots / "4-deleted.png"))
+
+    ada.type("/buy")
+    packs = ada.wait_bot_message("Pick a pack")
+    ada.press(packs, "50 credits")
+    invoice = ada.wait_bot_message("50 AIVenger credits")
+    ada.press(invoice, "Pay ⭐ 50")
+    dialog = browser.find_element(By.ID, "pay-dialog")
+    ada.until(lambda: dialog.is_displayed() or None, "the payment dialog did not open")
+    assert "Play wallet: ⭐ 2500" in dialog.text
+    browser.save_screenshot(str(screenshots / "5-pay-dialog.png"))
+    dialog.find_element(By.CSS_SELECTOR, "button.pay").click()
+    ada.wait_bot_message("Payment received: +50 credits")
+    assert "Balance: 60" in ada.wait_bot_message("Payment received").text
+    ada.until(lambda: ada.header(".stars") == "⭐ 2450" or None, "the wallet did not go down")
+    assert "You paid ⭐ 50" in ada.root.find_element(By.CSS_SELECTOR, ".service-pill").text
+    browser.save_screenshot(str(screenshots / "6-paid.png"))
+
+    browser.find_element(By.ID, "second").click()
+    boris = ChatPane(browser, BORIS)
+    boris.until(lambda: boris.root.is_displayed() or None, "the second pane did not open")
+    boris.type("/start")
+    boris.wait_bot_message("Добро пожаловать в AIVenger, Boris!")
+    assert not ada.bot_messages("Boris")  # two users, two chats
+    browser.save_screenshot(str(screenshots / "7-two-users.png"))
+
+    process = running_playground.process
+    process.send_signal(signal.SIGINT)  # Ctrl-C
+    assert process.wait(60) == 0
+    log = "".join(running_playground.output)
+    assert "Traceback" not in log
+    assert not any(running_playground.scratch_parent.iterdir())  # the scratch dir is gone
