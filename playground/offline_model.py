@@ -46,7 +46,7 @@ class OfflineImageModel:
 
     async def generate(self, request: ImageRequest) -> ImageResult:
         await asyncio.sleep(self.delay)
-        image = await asyncio.to_thread(stylise, request.image_jpeg, style_of(request.prompt))
+        image = await asyncio.to_thread(stylise, request.images[0], style_of(request.prompt))
         return ImageResult(image=image, content_type="image/jpeg", cost=None, model=MODEL_NAME)
 
 
