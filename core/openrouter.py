@@ -1,30 +1,24 @@
 """The OpenRouter adapter of the image model port (product.md §5).
 
-The adapter is the only place that knows OpenRouter's wire format: it maps every answer to an
-`ImageResult` or to one typed `ImageModelError`, retries only what is transient, and keeps the
-API key out of every message it produces. Models come and go, so it sends a chain (`models`):
-OpenRouter itself moves on to the next model when one is down or gone, and the answer names
-the model that made the image.
+The adapter (with `openrouter_wire`, the JSON it sends and reads) is the only place that knows
+OpenRouter: it maps every answer to an `ImageResult` or to one typed `ImageModelError`, retries
+only what is transient, and keeps the API key out of every message it produces. Models come
+and go, so it sends a chain (`models`): OpenRouter itself moves on to the next model when one
+is down or gone, and the answer names the model that made the image.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
 from core.errors import (
-    ImageModelBadRequest,
     ImageModelBadResponse,
     ImageModelError,
-    ImageModelRefused,
     ImageModelTimeout,
     ImageModelUnavailable,
 )
@@ -33,26 +27,17 @@ from core.image_fetch import (
     ResultFetcher,
     decode_data_url,
     read_capped,
-    sniff_image_type,
     system_resolver,
     verify_image,
 )
 from core.image_model import ImageRequest, ImageResult
 from core.openrouter_catalog import check_models
-from core.openrouter_errors import error_for_code, is_retryable, parse_retry_after
+from core.openrouter_errors import is_retryable, parse_retry_after
+from core.openrouter_wire import Answer, http_error, parse_answer, request_body
 
 log = logging.getLogger(__name__)
 
 _MESSAGE_LIMIT = 300
-
-
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    """The parts of a successful completion we keep."""
-
-    image_url: str
-    cost: float | None
-    model: str
 
 
 def build_http_client() -> httpx.AsyncClient:
@@ -62,25 +47,6 @@ def build_http_client() -> httpx.AsyncClient:
         timeout=httpx.Timeout(60.0, connect=10.0),
         follow_redirects=False,
     )
-
-
-def _as_dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _data_url(image: bytes, number: int) -> str:
-    """A base64 data URL labelled with the image's real type (a PNG avatar to edit is no JPEG)."""
-    mime = sniff_image_type(image)
-    if mime is None:
-        raise ImageModelBadRequest(f"input image {number} is not a PNG, JPEG or WebP image")
-    return f"data:{mime};base64," + base64.b64encode(image).decode("ascii")
-
-
-def _cost(usage: object) -> float | None:
-    cost = _as_dict(usage).get("cost")
-    if isinstance(cost, bool) or not isinstance(cost, int | float):
-        return None
-    return float(cost)
 
 
 class OpenRouterImageModel:
@@ -150,7 +116,7 @@ class OpenRouterImageModel:
         )
 
     async def generate(self, request: ImageRequest) -> ImageResult:
-        answer = await self._complete_with_retries(self._body(request))
+        answer = await self._complete_with_retries(request_body(request, self._chain))
         try:
             image = await self._load_image(answer.image_url)
             content_type = await verify_image(image)
@@ -163,21 +129,7 @@ class OpenRouterImageModel:
             image=image, content_type=content_type, cost=answer.cost, model=answer.model
         )
 
-    def _body(self, request: ImageRequest) -> bytes:
-        content: list[dict[str, Any]] = [{"type": "text", "text": request.prompt}]
-        for number, image in enumerate(request.images, start=1):
-            content.append({"type": "image_url", "image_url": {"url": _data_url(image, number)}})
-        body: dict[str, Any] = {"model": self._model}
-        if len(self._chain) > 1:
-            body["models"] = list(self._chain)
-        body |= {
-            "modalities": ["image", "text"],
-            "messages": [{"role": "user", "content": content}],
-            "image_config": {"aspect_ratio": request.aspect_ratio},
-        }
-        return json.dumps(body, ensure_ascii=False).encode("utf-8")
-
-    async def _complete_with_retries(self, body: bytes) -> _Answer:
+    async def _complete_with_retries(self, body: bytes) -> Answer:
         """Call until an answer, a permanent error, or the attempt/wait budget runs out."""
         loop = asyncio.get_running_loop()
         waited = 0.0
@@ -230,7 +182,7 @@ class OpenRouterImageModel:
         message = f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})"
         return type(exc)(message, status=exc.status, retry_after=exc.retry_after)
 
-    async def _complete(self, body: bytes) -> _Answer:
+    async def _complete(self, body: bytes) -> Answer:
         """One attempt: POST, then map the answer to `_Answer` or a typed error."""
         try:
             async with asyncio.timeout(self._timeout):
@@ -245,8 +197,8 @@ class OpenRouterImageModel:
             try:
                 response.raise_for_status()
             except httpx.HTTPStatusError as exc:
-                raise self._http_error(response.status_code, raw, retry_after) from exc
-        return self._parse_success(raw, retry_after)
+                raise http_error(response.status_code, raw, retry_after, self._text) from exc
+        return parse_answer(raw, retry_after, primary=self._model, safe=self._text)
 
     async def _post(self, body: bytes) -> tuple[httpx.Response, bytes]:
         async with self._client.stream(
@@ -258,66 +210,6 @@ class OpenRouterImageModel:
             follow_redirects=False,
         ) as response:
             return response, await read_capped(response, self._max_answer_bytes)
-
-    def _http_error(self, status: int, raw: bytes, retry_after: float | None) -> ImageModelError:
-        try:
-            error = _as_dict(_as_dict(json.loads(raw)).get("error"))
-        except ValueError:
-            error = {}
-        detail = error.get("message") or raw[:_MESSAGE_LIMIT].decode("utf-8", "replace")
-        return error_for_code(
-            status, self._text(f"OpenRouter HTTP {status}: {detail}"), retry_after
-        )
-
-    def _embedded_error(self, error: object, retry_after: float | None) -> ImageModelError:
-        """An error object inside a 200; a code that is not an HTTP status counts as 502."""
-        fields = _as_dict(error)
-        code = fields.get("code")
-        status = code if isinstance(code, int) and not isinstance(code, bool) else 502
-        message = f"OpenRouter error in a 200 answer (code {code!r}): {fields.get('message')}"
-        return error_for_code(status, self._text(message), retry_after)
-
-    def _parse_success(self, raw: bytes, retry_after: float | None) -> _Answer:
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise ImageModelBadResponse("OpenRouter answered malformed JSON", status=200) from exc
-        if not isinstance(data, dict):
-            raise ImageModelBadResponse(
-                "OpenRouter answered JSON that is not an object", status=200
-            )
-        if data.get("error") is not None:
-            raise self._embedded_error(data["error"], retry_after)
-        choices = data.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise ImageModelBadResponse("OpenRouter answer has no choices", status=200)
-        choice: dict[str, Any] = choices[0]
-        if choice.get("finish_reason") == "error":
-            raise self._embedded_error(choice.get("error"), retry_after)
-        message = _as_dict(choice.get("message"))
-        images = message.get("images")
-        if not images:
-            raise ImageModelRefused(self._refusal_text(choice, message), status=200)
-        url = _as_dict(_as_dict(images[0] if isinstance(images, list) else None).get("image_url"))
-        if not isinstance(url.get("url"), str):
-            raise ImageModelBadResponse("OpenRouter image has no URL", status=200)
-        model = data.get("model")
-        return _Answer(
-            image_url=url["url"],
-            cost=_cost(data.get("usage")),
-            model=model if isinstance(model, str) and model else self._model,
-        )
-
-    def _refusal_text(self, choice: dict[str, Any], message: dict[str, Any]) -> str:
-        parts = [
-            "the model answered without an image",
-            f"finish_reason={choice.get('finish_reason')}",
-            f"native_finish_reason={choice.get('native_finish_reason')}",
-        ]
-        for key in ("refusal", "content"):
-            if message.get(key):
-                parts.append(f"{key}={message[key]!r}")
-        return self._text(", ".join(parts))
 
     async def _load_image(self, url: str) -> bytes:
         if url.startswith("data:"):
