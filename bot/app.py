@@ -97,7 +97,11 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
         await services.pool.start()
         if settings.health_port:
             application.bot_data.health = start_health_server(
-                services, metrics, settings.health_port
+                services,
+                metrics,
+                settings.health_port,
+                host=settings.health_listen,
+                metrics_token=settings.metrics_token,
             )
         if receive:
             await register_commands(application)

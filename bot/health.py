@@ -1,16 +1,21 @@
-"""`/healthz` and `/metrics` on HEALTH_PORT, served by tornado (already PTB's webhook server).
+"""`/healthz` and `/metrics` on HEALTH_LISTEN:HEALTH_PORT, served by tornado (PTB's webhook server).
 
 Health means: the database answers within a second and this process's worker loops are
-alive. Queue depth and the oldest queued job's age are refreshed at scrape time.
+alive. Queue depth and the oldest queued job's age are refreshed at scrape time. Metrics
+show purchases and model spend, so they listen on loopback by default and, with
+METRICS_TOKEN set, answer only a matching `Authorization: Bearer` header.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from sqlalchemy import func, select, text
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
@@ -72,12 +77,29 @@ class _Health(RequestHandler):
         )
 
 
+def bearer_matches(header: str | None, token: SecretStr | None) -> bool:
+    """True without a token; else only for `Bearer <token>`, compared in constant time."""
+    if token is None:
+        return True
+    scheme, _, presented = (header or "").partition(" ")
+    # Digests of equal length: the comparison time tells nothing, not even the token's length.
+    given = hashlib.sha256(presented.strip().encode()).digest()
+    expected = hashlib.sha256(token.get_secret_value().encode()).digest()
+    return hmac.compare_digest(given, expected) and scheme.lower() == "bearer"
+
+
 class _Metrics(RequestHandler):
-    def initialize(self, services: Services, metrics: Metrics) -> None:
+    def initialize(self, services: Services, metrics: Metrics, token: SecretStr | None) -> None:
         self._services = services
         self._metrics = metrics
+        self._token = token
 
     async def get(self) -> None:
+        if not bearer_matches(self.request.headers.get("Authorization"), self._token):
+            self.set_status(401)
+            self.set_header("WWW-Authenticate", 'Bearer realm="metrics"')
+            self.finish("unauthorized\n")
+            return
         try:
             await refresh_queue_gauges(self._services, self._metrics)
         except Exception:
@@ -90,15 +112,27 @@ def start_health_server(
     services: Services,
     metrics: Metrics,
     port: int,
-    host: str = "0.0.0.0",  # noqa: S104 - a health endpoint is meant to be reached
+    *,
+    host: str = "127.0.0.1",
+    metrics_token: SecretStr | None = None,
 ) -> HTTPServer:
+    """Serve both endpoints on host:port (HEALTH_LISTEN, loopback unless told otherwise)."""
     app = Application(
         [
             (r"/healthz", _Health, {"services": services}),
-            (r"/metrics", _Metrics, {"services": services, "metrics": metrics}),
+            (
+                r"/metrics",
+                _Metrics,
+                {"services": services, "metrics": metrics, "token": metrics_token},
+            ),
         ]
     )
     server = HTTPServer(app)
     server.listen(port, address=host)
-    log.info("health and metrics on port %d", port)
+    log.info(
+        "health and metrics on %s:%d (metrics %s)",
+        host,
+        port,
+        "need a bearer token" if metrics_token else "open",
+    )
     return server

@@ -62,7 +62,7 @@ async def open_services(
     migrate: bool = True,
 ) -> Services:
     """Connect, migrate, and wire the domain; nothing starts running yet (see `pool.start`)."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool=settings.db_pool)
     http = build_http_client()
     opened_blobs: BlobStore | None = None
     try:

@@ -4,15 +4,24 @@ SQLite allows one writer at a time. Rather than letting concurrent transactions 
 "database is locked", each process uses a single pooled connection in WAL mode with
 `BEGIN IMMEDIATE`: transactions queue in the pool (async, not blocking the loop) and
 another process (a cleanup run, a restarted bot) waits on the busy timeout.
+
+On PostgreSQL each process holds at most `size + max_overflow` connections (DB_POOL_SIZE,
+DB_MAX_OVERFLOW): the sum over all processes must stay under the server's `max_connections`.
+A checkout beyond that waits up to `timeout` seconds (DB_POOL_TIMEOUT), logging a warning,
+then raises `sqlalchemy.exc.TimeoutError`, which callers treat as a transient failure.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,12 +29,56 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+log = logging.getLogger(__name__)
+# Raised when no pooled connection freed up within DB_POOL_TIMEOUT: transient, retry later.
+PoolTimeout = sa_exc.TimeoutError
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """An engine tuned for the backend named by the URL."""
+@dataclass(frozen=True, kw_only=True)
+class PoolLimits:
+    """How many PostgreSQL connections one process may hold, and how long a checkout waits."""
+
+    size: int = 5
+    max_overflow: int = 5
+    timeout: float = 30.0
+
+    @property
+    def connections(self) -> int:
+        return self.size + self.max_overflow
+
+
+POOL_DEFAULTS = PoolLimits()
+
+
+class WarningQueuePool(AsyncAdaptedQueuePool):
+    """A queue pool that says so when a checkout has to wait for a free connection."""
+
+    warn_every_seconds = 10.0
+    _last_warning = 0.0
+
+    def _do_get(self) -> Any:
+        if self.checkedout() >= self.size() + self._max_overflow:
+            now = time.monotonic()
+            if now - self._last_warning >= self.warn_every_seconds:
+                self._last_warning = now
+                log.warning(
+                    "database pool exhausted: all %d connections (DB_POOL_SIZE=%d + "
+                    "DB_MAX_OVERFLOW=%d) are in use; waiting up to %g s (DB_POOL_TIMEOUT)",
+                    self.size() + self._max_overflow,
+                    self.size(),
+                    self._max_overflow,
+                    self._timeout,
+                )
+        return super()._do_get()
+
+
+def create_engine(
+    database_url: str, *, echo: bool = False, pool: PoolLimits = POOL_DEFAULTS
+) -> AsyncEngine:
+    """An engine tuned for the backend named by the URL (`pool` applies to PostgreSQL)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         _ensure_sqlite_dir(url.database)
@@ -40,7 +93,14 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
+        url,
+        echo=echo,
+        poolclass=WarningQueuePool,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout,
+        pool_pre_ping=True,
+        pool_recycle=1800,
     )
 
 

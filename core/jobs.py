@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import generations, ledger, referrals, users
 from core.blobs import BlobStore, avatar_key, content_type_for_key
-from core.db import unit_of_work
+from core.db import PoolTimeout, unit_of_work
 from core.errors import AIVengerError, BlobNotFound, DeliveryError
 from core.events import JobEvents
 from core.image_model import ImageModel, ImageRequest
@@ -154,6 +154,12 @@ class JobRunner:
                 await self._requeue(job.id)
         except AIVengerError as exc:
             await self.fail(job.id, exc)
+        except PoolTimeout:
+            # Busy, not broken: back to the queue (or, failing that, its lease expires and the
+            # sweeper requeues it); neither failed nor refunded.
+            log.warning("database pool exhausted; job goes back to the queue", extra=extra)
+            with contextlib.suppress(Exception):
+                await self._release(job.id)
         except Exception as exc:  # a bug must still end in a refund, never a stuck job
             log.exception("generation crashed", extra=extra)
             await self.fail(job.id, exc)
@@ -271,6 +277,10 @@ class JobRunner:
         async with unit_of_work(self._sessions) as session:
             user = await users.get(session, user_id)
             return user.credits, users.language_of(user)
+
+    async def _release(self, gen_id: str) -> None:
+        async with unit_of_work(self._sessions) as session:
+            await generations.release(session, gen_id=gen_id)
 
     async def _requeue(self, gen_id: str) -> None:
         async with unit_of_work(self._sessions) as session:

@@ -9,16 +9,34 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.db import POOL_DEFAULTS, PoolLimits
 from core.errors import ConfigError
 
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _WHERE_TO_GET = {
-    "TELEGRAM_BOT_TOKEN": "talk to @BotFather in Telegram, send /newbot, and copy the token",
-    "OPENROUTER_API_KEY": "create one at https://openrouter.ai/keys",
+    "telegram_bot_token": "talk to @BotFather in Telegram, send /newbot, and copy the token",
+    "openrouter_api_key": "create one at https://openrouter.ai/keys",
 }
+# Optional variables whose empty value (`NAME=` in a copied .env.example) means unset.
+_OPTIONAL = (
+    "s3_endpoint_url",
+    "webhook_url",
+    "webhook_secret",
+    "webhook_listen",
+    "webhook_port",
+    "health_port",
+    "metrics_token",
+)
 
 
 class CreditPack(tuple[str, int, int]):
@@ -37,10 +55,6 @@ class CreditPack(tuple[str, int, int]):
         return self[2]
 
 
-def _split_csv(value: object) -> object:
-    return _items(value) if isinstance(value, str) else value
-
-
 def _items(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
@@ -51,6 +65,16 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     database_url: str = "sqlite+aiosqlite:///data/aivenger.db"
+    # PostgreSQL connections one process may hold: size + overflow (SQLite always uses one).
+    db_pool_size: int = Field(default=POOL_DEFAULTS.size, ge=1)
+    db_max_overflow: int = Field(default=POOL_DEFAULTS.max_overflow, ge=0)
+    db_pool_timeout: float = Field(default=POOL_DEFAULTS.timeout, gt=0)
+
+    @property
+    def db_pool(self) -> PoolLimits:
+        return PoolLimits(
+            size=self.db_pool_size, max_overflow=self.db_max_overflow, timeout=self.db_pool_timeout
+        )
 
 
 class Settings(DatabaseSettings):
@@ -75,7 +99,8 @@ class Settings(DatabaseSettings):
     generation_cost: int = Field(default=10, ge=1)
     refund_on_failure: bool = True
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    # Validated even when unset: it is required once WEBHOOK_URL is set.
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     webhook_listen: str | None = None
     webhook_port: int | None = Field(default=None, ge=1, le=65535)
     admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -84,6 +109,8 @@ class Settings(DatabaseSettings):
     workers: int = Field(default=8, ge=0, le=1000)
     max_active_per_user: int = Field(default=3, ge=1)
     health_port: int | None = Field(default=None, ge=1, le=65535)
+    health_listen: str = "127.0.0.1"
+    metrics_token: SecretStr | None = None
 
     # Operational knobs beyond §8.
     openrouter_timeout: float = Field(default=180.0, gt=0)
@@ -107,41 +134,40 @@ class Settings(DatabaseSettings):
     @field_validator("admin_user_ids", "openrouter_fallback_models", mode="before")
     @classmethod
     def _parse_lists(cls, value: object) -> object:
-        return _split_csv(value)
+        return _items(value) if isinstance(value, str) else value
 
     @field_validator("credit_packs", mode="before")
     @classmethod
     def _parse_credit_packs(cls, value: object) -> object:
         return _parse_packs(value) if isinstance(value, str) else value
 
-    @field_validator(
-        "webhook_url", "webhook_listen", "s3_endpoint_url", "webhook_secret", mode="before"
-    )
+    @field_validator(*_OPTIONAL, mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
+        """`NAME=` as copied from .env.example means "not set" for an optional variable."""
+        return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("health_port", "webhook_port", mode="before")
+    @field_validator(*_WHERE_TO_GET)
     @classmethod
-    def _empty_port_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
+    def _secret_is_filled_in(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise PydanticCustomError("empty", "is empty")
+        return value
 
     @field_validator("webhook_secret")
     @classmethod
-    def _telegram_accepts_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+    def _telegram_accepts_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is None:
+            if info.data.get("webhook_url"):
+                raise PydanticCustomError("needed", "must be set when WEBHOOK_URL is set")
+            return value
+        if not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
             raise ValueError(
                 "use 1 to 256 characters from A-Z, a-z, 0-9, _ and - (Telegram's rule)"
             )
         return value
-
-    @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
-        if self.webhook_url and not (
-            self.webhook_secret and self.webhook_secret.get_secret_value()
-        ):
-            raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_URL is set")
-        return self
 
     @property
     def is_sqlite(self) -> bool:
@@ -166,18 +192,34 @@ def _parse_packs(value: object) -> list[CreditPack]:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build Settings or raise ConfigError with one line that names the variable."""
+    """Build Settings or raise ConfigError: one line per problem, each naming its variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        raise ConfigError(describe(exc)) from None
 
 
-def _describe(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    name = str(error["loc"][0]).upper() if error["loc"] else ""
-    if error["type"] == "missing":
-        hint = _WHERE_TO_GET.get(name, "set it in the environment or in .env")
-        return f"{name} is not set: {hint}."
-    message = str(error["msg"]).removeprefix("Value error, ")
+def describe(exc: ValidationError) -> str:
+    """Every problem, one line each (a variable's first problem only)."""
+    lines: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if field not in lines:
+            lines[field] = _line(field, error["type"], str(error["msg"]))
+    order = list(Settings.model_fields)
+    ordered = [lines[f] for f in sorted(lines, key=lambda f: order.index(f) if f in order else -1)]
+    if len(ordered) == 1:
+        return ordered[0]
+    return f"{len(ordered)} settings problems:\n" + "\n".join(f"  {line}" for line in ordered)
+
+
+def _line(field: str, kind: str, message: str) -> str:
+    name = field.upper()
+    if kind in {"missing", "empty"}:
+        state = "is not set" if kind == "missing" else "is empty"
+        hint = _WHERE_TO_GET.get(field, "set it in the environment or in .env")
+        return f"{name} {state}: {hint}."
+    message = message.removeprefix("Value error, ")
+    if kind == "needed":
+        return f"{name} {message}."
     return f"{name} is invalid: {message}." if name else f"Invalid settings: {message}."

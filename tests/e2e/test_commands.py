@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.e2e.harness import BotWorld, buttons, text_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_credits_show_balance_and_history(world: BotWorld) -> None:
@@ -58,8 +61,13 @@ async def test_non_photos_get_one_clear_line(world: BotWorld) -> None:
     assert world.model.requests == []
 
 
-def test_starting_without_a_token_prints_one_line_and_exits_non_zero(tmp_path: object) -> None:
-    env = {"PATH": "/usr/bin:/bin", "OPENROUTER_API_KEY": "x", "HOME": str(tmp_path)}
+def test_starting_without_a_token_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "OPENROUTER_API_KEY": "x",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "bot"],
         env=env,
@@ -74,5 +82,30 @@ def test_starting_without_a_token_prints_one_line_and_exits_non_zero(tmp_path: o
     assert done.stderr.strip().splitlines() == [
         "aivenger: TELEGRAM_BOT_TOKEN is not set: talk to @BotFather in Telegram, send /newbot, "
         "and copy the token."
+    ]
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_copied_env_example_names_both_empty_keys_before_telegram_is_called(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(tmp_path),
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "aivenger: 2 settings problems:",
+        "  TELEGRAM_BOT_TOKEN is empty: talk to @BotFather in Telegram, send /newbot, and copy "
+        "the token.",
+        "  OPENROUTER_API_KEY is empty: create one at https://openrouter.ai/keys.",
     ]
     assert "Traceback" not in done.stderr + done.stdout

@@ -97,3 +97,62 @@ async def test_metrics_move_as_generations_complete_fail_and_refund(tmp_path: Pa
         assert metric(body, "aivenger_queue_depth") == 0
         assert "aivenger_telegram_api_errors_total" in body
         assert any(is_avatar(m) for m in user.messages)
+
+
+async def refused(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient() as http:
+            await http.get(url, timeout=5)
+    except httpx.ConnectError:
+        return True
+    return False
+
+
+async def test_health_and_metrics_listen_on_loopback_only_by_default(tmp_path: Path) -> None:
+    from tests.db_fixtures import sqlite_url
+
+    port = free_port()
+    async with bot_world(await sqlite_url(tmp_path), tmp_path, health_port=port):
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+        # 127.0.0.2 is another local address: a server on 0.0.0.0 would answer it too.
+        assert await refused(f"http://127.0.0.2:{port}/metrics")
+
+
+async def test_health_listen_chooses_the_address(tmp_path: Path) -> None:
+    from tests.db_fixtures import sqlite_url
+
+    port = free_port()
+    async with bot_world(
+        await sqlite_url(tmp_path), tmp_path, health_port=port, health_listen="127.0.0.2"
+    ):
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"http://127.0.0.2:{port}/healthz")).status_code == 200
+        assert await refused(f"http://127.0.0.1:{port}/healthz")
+
+
+async def test_metrics_need_the_bearer_token_when_one_is_set(tmp_path: Path) -> None:
+    from tests.db_fixtures import sqlite_url
+
+    port = free_port()
+    token = "metrics-" + "s3cret"
+    async with (
+        bot_world(
+            await sqlite_url(tmp_path), tmp_path, health_port=port, metrics_token=token
+        ) as world,
+        httpx.AsyncClient() as http,
+    ):
+        await world.started_user(1)
+        url = f"http://127.0.0.1:{port}/metrics"
+        anonymous = await http.get(url)
+        wrong = await http.get(url, headers={"Authorization": "Bearer metrics-guess"})
+        basic = await http.get(url, headers={"Authorization": f"Basic {token}"})
+        right = await http.get(url, headers={"Authorization": f"Bearer {token}"})
+        health = await http.get(f"http://127.0.0.1:{port}/healthz")
+
+    assert [anonymous.status_code, wrong.status_code, basic.status_code] == [401, 401, 401]
+    assert "aivenger_" not in anonymous.text + wrong.text + basic.text
+    assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+    assert right.status_code == 200
+    assert metric(right.text, 'aivenger_credits_total{kind="grant"}') == 30
+    assert health.status_code == 200

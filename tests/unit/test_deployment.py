@@ -52,3 +52,22 @@ def test_the_image_runs_the_bot_as_a_non_root_user_with_a_healthcheck() -> None:
     assert re.search(r"^USER \d+", dockerfile, re.M)
     assert "/healthz" in dockerfile
     assert re.search(r"^VOLUME ", dockerfile, re.M)
+
+
+def test_compose_publishes_health_and_metrics_on_the_host_loopback_only() -> None:
+    for name, service in compose()["services"].items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} publicly"
+
+
+def test_compose_stays_within_postgres_default_connection_limit() -> None:
+    services = compose()["services"]
+    defaults = Settings.model_fields
+    budget = 0
+    for name in OUR_SERVICES:
+        environment = services[name]["environment"]
+        size = int(environment.get("DB_POOL_SIZE", defaults["db_pool_size"].default))
+        overflow = int(environment.get("DB_MAX_OVERFLOW", defaults["db_max_overflow"].default))
+        budget += (size + overflow) * services[name].get("deploy", {}).get("replicas", 1)
+
+    assert budget <= 100 - 10  # PostgreSQL's default max_connections, minus room for admin

@@ -67,3 +67,85 @@ def test_lists_parse_from_comma_separated_values() -> None:
 
     assert settings.admin_user_ids == [7, 8]
     assert [(p.credits, p.stars) for p in settings.credit_packs] == [(10, 5), (20, 9)]
+
+
+def test_every_problem_is_reported_in_one_message_one_line_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(ROOT / "tests")  # no .env here
+    with pytest.raises(ConfigError) as raised:
+        load_settings(
+            openrouter_api_key="x",
+            workers="many",
+            health_port="eighty",
+            webhook_url="https://x/y",
+        )
+
+    assert str(raised.value).splitlines() == [
+        "4 settings problems:",
+        "  TELEGRAM_BOT_TOKEN is not set: talk to @BotFather in Telegram, send /newbot, and "
+        "copy the token.",
+        "  WEBHOOK_SECRET must be set when WEBHOOK_URL is set.",
+        "  WORKERS is invalid: Input should be a valid integer, unable to parse string as an "
+        "integer.",
+        "  HEALTH_PORT is invalid: Input should be a valid integer, unable to parse string as an "
+        "integer.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "where"),
+    [
+        ("TELEGRAM_BOT_TOKEN", "talk to @BotFather"),
+        ("OPENROUTER_API_KEY", "create one at https://openrouter.ai/keys"),
+    ],
+)
+def test_an_empty_secret_is_refused_naming_the_variable_and_where_to_get_it(
+    variable: str, where: str
+) -> None:
+    values = {"telegram_bot_token": "1:x", "openrouter_api_key": "x", variable.lower(): "  "}
+    with pytest.raises(ConfigError, match=rf"^{variable} is empty: {re.escape(where)}"):
+        load_settings(**values)
+
+
+def test_a_copied_env_example_reports_both_empty_keys_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    lines = str(raised.value).splitlines()
+    assert lines[0] == "2 settings problems:"
+    assert lines[1].startswith("  TELEGRAM_BOT_TOKEN is empty: talk to @BotFather")
+    assert lines[2].startswith("  OPENROUTER_API_KEY is empty: create one at")
+    assert len(lines) == 3
+
+
+def test_empty_optional_values_mean_unset() -> None:
+    settings = load_settings(
+        telegram_bot_token="1:x",
+        openrouter_api_key="x",
+        webhook_secret="",
+        webhook_port="",
+        health_port=" ",
+        metrics_token="",
+        s3_endpoint_url="",
+    )
+
+    assert settings.webhook_secret is None
+    assert settings.webhook_port is None
+    assert settings.health_port is None
+    assert settings.metrics_token is None
+    assert settings.s3_endpoint_url is None
+
+
+def test_the_pool_defaults_keep_a_process_at_ten_connections() -> None:
+    settings = load_settings(telegram_bot_token="1:x", openrouter_api_key="x")
+
+    assert settings.db_pool.connections == 10
+    assert settings.health_listen == "127.0.0.1"
