@@ -73,6 +73,14 @@ EN: dict[str, str] = {
     "error.image_too_many_pixels": (
         "That image is far too large in pixels. Send a normal photo (a selfie works best)."
     ),
+    "error.image_over_decode_budget": (
+        "That image is too big for me to open. Send it as a photo rather than as a file, "
+        "or send a smaller copy."
+    ),
+    "error.image_too_small": (
+        "That image is too small or too thin to make an avatar from. "
+        "Send a normal photo (a selfie works best)."
+    ),
     "error.animated_image": "Animations can't be transformed. Send a still photo instead.",
     "error.unsupported_message": (
         "I only work with photos. Send me a selfie as a photo (or an image file)."

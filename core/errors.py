@@ -85,6 +85,33 @@ class ImageTooManyPixels(InvalidImage):
     code = "image_too_many_pixels"
 
 
+class ImageOverDecodeBudget(InvalidImage):
+    """Decoding would take more memory than one upload may use (huge, mostly flat images).
+
+    Known from the header, so nothing was decoded; sent as a Telegram photo instead of a file,
+    the same picture arrives small enough.
+    """
+
+    code = "image_over_decode_budget"
+
+    def __init__(self, *, width: int, height: int, mode: str, needed: int, budget: int) -> None:
+        super().__init__(
+            f"decoding {width}x{height} {mode} needs ~{needed >> 20} MiB; the budget is "
+            f"{budget >> 20} MiB"
+        )
+        self.width = width
+        self.height = height
+        self.mode = mode
+        self.needed = needed
+        self.budget = budget
+
+
+class ImageTooSmall(InvalidImage):
+    """Too few pixels on the short side (a dot, a line, a thin strip) to hold a face."""
+
+    code = "image_too_small"
+
+
 class AnimatedImage(InvalidImage):
     """An animation (GIF, animated WebP) has no single face to transform."""
 

@@ -6,6 +6,7 @@ intake must refuse before any credit moves.
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import struct
@@ -150,6 +151,75 @@ def decompression_bomb(w: int = 30_000, h: int = 30_000) -> bytes:
 def huge_dimensions(w: int = 10_000, h: int = 6_000) -> bytes:
     """A genuine, fully decodable 60 MP bilevel PNG that is only a few kB on disk."""
     return _save(Image.new("1", (w, h), 1), "PNG")
+
+
+_PNG_COLOR_TYPES = {"L": (0, 1), "RGB": (2, 3), "RGBA": (6, 4)}
+
+
+@functools.cache
+def flat_png(w: int = 7071, h: int = 7071, *, mode: str = "RGBA", bit_depth: int = 8) -> bytes:
+    """A genuine one-colour PNG written row by row, so building it never holds its pixels.
+
+    The default is the issue's bomb: 7071×7071 RGBA (50 MP, under the pixel cap) in ≈200 KiB,
+    which Pillow would decode into 200 MB. Rows after the first use the "Up" filter, so the
+    stream is zeros and compresses ~1000:1. Cached: the file is immutable and costs ~1 s.
+    """
+    color_type, channels = _PNG_COLOR_TYPES[mode]
+    ihdr = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, 0)
+    sample = b"\x9c\x40" if bit_depth == 16 else b"\x9c"  # 40000 or 156 in every channel
+    first = b"\x00" + sample * channels * w
+    rest = b"\x02" + bytes(len(first) - 1)  # filter Up: each row repeats the one above
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", _repeating_zlib(first, rest, h - 1))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _repeating_zlib(head: bytes, row: bytes, repeats: int, per_block: int = 256) -> bytes:
+    """zlib of head + row × repeats, compressing one block of rows once and repeating it.
+
+    A full flush makes each compressed block independent of what came before, so identical
+    input blocks compress to identical bytes; only the trailing Adler-32 covers all the data.
+    """
+    packer = zlib.compressobj(9)
+    out = [packer.compress(head) + packer.flush(zlib.Z_FULL_FLUSH)]
+    block = row * per_block
+    whole, left = divmod(repeats, per_block)
+    compressed = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    out += [compressed] * whole
+    checksum = zlib.adler32(head)
+    for _ in range(whole):
+        checksum = zlib.adler32(block, checksum)
+    checksum = zlib.adler32(row * left, checksum)
+    out.append(packer.compress(row * left) + packer.flush())
+    return b"".join(out)[:-4] + struct.pack(">I", checksum)
+
+
+def png16_rgb(w: int = 64, h: int = 48) -> bytes:
+    """A 16-bit-per-channel RGB PNG (as scanners and editors export): every sample is 40000."""
+    return flat_png(w, h, mode="RGB", bit_depth=16)
+
+
+def paletted_png_with_transparency(w: int = 64, h: int = 48) -> bytes:
+    """A paletted PNG whose left half is fully transparent (tRNS), the right half blue."""
+    im = Image.new("P", (w, h), 0)
+    im.putpalette([255, 0, 0, 0, 0, 255])
+    im.paste(1, (w // 2, 0, w, h))
+    return _save(im, "PNG", transparency=0)
+
+
+def progressive_jpeg(w: int = 640, h: int = 480) -> bytes:
+    """A progressive JPEG full of noise (many scans, as web exports and some phones write)."""
+    noise = Image.effect_noise((w, h), 80).convert("RGB")
+    return _save(noise, "JPEG", quality=90, progressive=True)
+
+
+def truncated_progressive_jpeg(keep: float = 0.5) -> bytes:
+    """A progressive JPEG cut off part-way: libjpeg stops in a later scan, not the first."""
+    data = progressive_jpeg()
+    return data[: int(len(data) * keep)]
 
 
 def noisy_jpeg(w: int = 640, h: int = 480) -> bytes:

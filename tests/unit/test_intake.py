@@ -6,6 +6,7 @@ import asyncio
 import io
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageFile
@@ -14,11 +15,14 @@ from core import intake
 from core.errors import (
     AnimatedImage,
     CorruptImage,
+    ImageOverDecodeBudget,
     ImageTooLarge,
     ImageTooManyPixels,
+    ImageTooSmall,
     InvalidImage,
     NotAnImage,
 )
+from core.image_budget import DECODE_BUDGET_BYTES, MiB, decode_cost
 from core.image_model import SUPPORTED_ASPECT_RATIOS, nearest_aspect_ratio
 from core.intake import (
     MAX_INPUT_BYTES,
@@ -317,3 +321,279 @@ async def test_loop_keeps_ticking_during_a_real_big_decode(big_jpeg: bytes) -> N
 async def test_prepare_image_raises_typed_errors_too() -> None:
     with pytest.raises(AnimatedImage):
         await prepare_image(images.animated_gif())
+
+
+# --- bounded decoding (issue 13 item 2) -------------------------------------------------------
+
+
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every ImageFile.load (the full decode) intake starts."""
+    seen: list[object] = []
+    original_load = ImageFile.ImageFile.load
+
+    def spy_load(self: ImageFile.ImageFile) -> object:
+        seen.append(self)
+        return original_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy_load)
+    return seen
+
+
+def test_small_file_that_decodes_to_hundreds_of_mib_is_refused_unread(
+    decodes: list[object],
+) -> None:
+    bomb = images.flat_png()  # the issue's PNG: 7071×7071 RGBA, under the 50 MP cap
+    assert len(bomb) < 300 * 1024
+    with pytest.raises(ImageOverDecodeBudget) as caught:
+        prepare_image_sync(bomb)
+    assert decodes == []
+    refusal = caught.value
+    assert (refusal.width, refusal.height, refusal.mode) == (7071, 7071, "RGBA")
+    assert refusal.needed > 400 * MiB > DECODE_BUDGET_BYTES == refusal.budget
+    assert refusal.code == "image_over_decode_budget"
+
+
+def test_decode_cost_counts_channels_and_bit_depth_not_only_pixels() -> None:
+    def cost(mode: str, transparent: bool = False, fmt: str = "PNG") -> int:
+        return decode_cost(fmt, mode, (4000, 4000), transparent=transparent).peak_bytes
+
+    assert cost("L") < cost("I;16") < cost("RGB") < cost("RGBA")
+    assert cost("P") < cost("P", transparent=True)  # tRNS: decoded to RGBA before shrinking
+    assert cost("RGB") < cost("RGB", fmt="WEBP")  # libwebp's own canvas on top
+
+
+def test_same_pixels_pass_or_fail_by_channels() -> None:
+    budget = 60 * MiB
+    grey = prepare_image_sync(images.flat_png(2600, 2600, mode="L"), max_decode_bytes=budget)
+    assert (grey.width, grey.height) == (MAX_SIDE, MAX_SIDE)
+    with pytest.raises(ImageOverDecodeBudget):
+        prepare_image_sync(images.flat_png(2600, 2600, mode="RGBA"), max_decode_bytes=budget)
+
+
+def test_jpeg_budget_is_counted_after_draft_scaling() -> None:
+    """A JPEG decodes at 1/2 scale (DCT), so it passes where a PNG of the same size does not."""
+    budget = 48 * MiB
+    big = images.jpeg(4096, 3072)
+    prepared = prepare_image_sync(big, max_decode_bytes=budget)
+    assert (prepared.width, prepared.height) == (2048, 1536)
+    with pytest.raises(ImageOverDecodeBudget):
+        prepare_image_sync(images.flat_png(4096, 3072, mode="RGB"), max_decode_bytes=budget)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mode", "size"),
+    [
+        ("JPEG", "RGB", (4032, 3024)),  # a 12 MP phone photo
+        ("JPEG", "RGB", (4080, 3060)),  # a 50 MP phone photo after draft (1/2)
+        ("HEIF", "RGB", (4032, 3024)),  # an iPhone HEIC sent as a file
+        ("PNG", "RGBA", (1290, 2796)),  # a phone screenshot
+        ("JPEG", "CMYK", (3000, 2000)),
+    ],
+)
+def test_real_phone_photos_fit_the_default_budget(
+    fmt: str, mode: str, size: tuple[int, int]
+) -> None:
+    assert decode_cost(fmt, mode, size, transparent=False).peak_bytes <= DECODE_BUDGET_BYTES
+
+
+def test_twelve_megapixel_photo_passes_the_default_budget(big_jpeg: bytes) -> None:
+    phone = images.jpeg(4032, 3024)
+    prepared = prepare_image_sync(phone)
+    assert (prepared.width, prepared.height, prepared.aspect_ratio) == (2048, 1536, "4:3")
+
+
+def _peak_rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise LookupError("no VmHWM")
+
+
+def _rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise LookupError("no VmRSS")
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux peak RSS only")
+async def test_six_bombs_at_once_barely_move_peak_memory() -> None:
+    """The issue's flood: six at once took +4.5 GiB; now each is refused from its header."""
+    bomb = images.flat_png()
+    before = _rss()
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    results = await asyncio.gather(*(prepare_image(bomb) for _ in range(6)), return_exceptions=True)
+    assert all(isinstance(r, ImageOverDecodeBudget) for r in results)
+    assert _peak_rss() - before < 600 * MiB  # generous: the measured rise is a few MiB
+
+
+async def test_decodes_run_in_intakes_own_small_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten uploads at once: at most DECODE_WORKERS decode together, all in intake's threads."""
+    lock = threading.Lock()
+    running = 0
+    most = 0
+    names: set[str] = set()
+    real_sync = intake.prepare_image_sync
+
+    def counted_sync(data: bytes, **kwargs: int) -> PreparedImage:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            names.add(threading.current_thread().name)
+        try:
+            threading.Event().wait(0.05)
+            return real_sync(data, **kwargs)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(intake, "prepare_image_sync", counted_sync)
+    done = await asyncio.gather(*(prepare_image(images.jpeg(64, 48)) for _ in range(10)))
+    assert len(done) == 10
+    assert most == intake.DECODE_WORKERS == 2
+    assert names and all(name.startswith("intake-decode") for name in names)
+
+
+async def test_a_cancelled_upload_waiting_in_line_is_never_decoded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+    started: list[bytes] = []
+
+    def blocking_sync(data: bytes, **kwargs: int) -> PreparedImage:
+        started.append(data)
+        assert release.wait(5)
+        return prepare_image_sync(images.jpeg(64, 48))
+
+    monkeypatch.setattr(intake, "prepare_image_sync", blocking_sync)
+    busy = [asyncio.create_task(prepare_image(b"busy%d" % i)) for i in range(2)]
+    waiting = asyncio.create_task(prepare_image(b"waiting"))
+    while len(started) < 2:
+        await asyncio.sleep(0.005)
+    waiting.cancel()
+    release.set()
+    await asyncio.gather(*busy)
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert b"waiting" not in started
+
+
+# --- the intake corpus (issue 13 item 8, image part) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "size", "ratio", "probes"),
+    [
+        (
+            images.jpeg(3000, 2000, (0, 0, 0, 0), mode="CMYK"),
+            (2048, 1365),
+            "3:2",
+            [((1000, 600), (255, 255, 255))],
+        ),
+        (images.png16_rgb(64, 48), (64, 48), "4:3", [((32, 24), (156, 156, 156))]),
+        (
+            images.flat_png(3000, 1000, mode="L", bit_depth=16),
+            (2048, 683),
+            "21:9",
+            [((1000, 300), (156, 156, 156))],
+        ),
+        (
+            images.paletted_png_with_transparency(64, 48),
+            (64, 48),
+            "4:3",
+            [((8, 24), (255, 255, 255)), ((56, 24), (0, 0, 255))],
+        ),
+        (
+            images.png(3000, 2400, (0, 128, 0, 255), mode="RGBA"),
+            (2048, 1638),
+            "5:4",
+            [((1000, 800), (0, 128, 0))],
+        ),
+        (
+            images.exif_rotated_jpeg(3000, 2000),
+            (1365, 2048),
+            "2:3",
+            [((680, 20), (255, 0, 0)), ((680, 2020), (0, 0, 255))],
+        ),
+        (images.heic(300, 400, (30, 160, 90)), (300, 400), "3:4", [((150, 200), (30, 160, 90))]),
+        (images.png(20_000, 1_000), (2048, 102), "21:9", []),  # a panorama strip: still a photo
+    ],
+    ids=[
+        "cmyk",
+        "png-16bit-rgb",
+        "png-16bit-grey-big",
+        "paletted-transparent",
+        "rgba-big",
+        "exif-rotated-big",
+        "heic",
+        "wide-panorama",
+    ],
+)
+def test_corpus_accepted_as_upright_rgb_jpeg(
+    data: bytes,
+    size: tuple[int, int],
+    ratio: str,
+    probes: list[tuple[tuple[int, int], tuple[int, int, int]]],
+) -> None:
+    prepared = prepare_image_sync(data)
+    im = _decode(prepared)
+    assert (im.format, im.mode, im.size) == ("JPEG", "RGB", size)
+    assert (prepared.width, prepared.height, prepared.aspect_ratio) == (*size, ratio)
+    for xy, colour in probes:
+        assert _close(im.getpixel(xy), colour), xy
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (images.animated_webp(), AnimatedImage),
+        (images.animated_png(), AnimatedImage),
+        (images.truncated_progressive_jpeg(), CorruptImage),
+        (images.truncated_progressive_jpeg(0.1), CorruptImage),
+        (images.png(1, 1), ImageTooSmall),
+        (images.png(10_000, 1), ImageTooSmall),
+        (images.png(1, 10_000), ImageTooSmall),
+        (images.png(20_000, 300), ImageTooSmall),  # 2048×30 once downscaled: a line
+        (images.pdf(), NotAnImage),
+        (b"%PDF-1.4 renamed to selfie.jpg", NotAnImage),
+    ],
+    ids=[
+        "animated-webp",
+        "apng",
+        "truncated-progressive",
+        "progressive-header-only",
+        "1x1",
+        "10000x1",
+        "1x10000",
+        "thin-strip",
+        "pdf",
+        "text-named-jpg",
+    ],
+)
+def test_corpus_refused_with_one_typed_error(data: bytes, error: type[InvalidImage]) -> None:
+    with pytest.raises(error) as caught:
+        prepare_image_sync(data)
+    assert type(caught.value) is error
+
+
+def test_smallest_accepted_image() -> None:
+    prepared = prepare_image_sync(images.png(intake.MIN_SIDE, intake.MIN_SIDE))
+    assert (prepared.width, prepared.height) == (intake.MIN_SIDE, intake.MIN_SIDE)
+    with pytest.raises(ImageTooSmall):
+        prepare_image_sync(images.png(intake.MIN_SIDE - 1, 200))
+
+
+def _refusals(root: type[InvalidImage] = InvalidImage) -> list[type[InvalidImage]]:
+    return [root, *(c for sub in root.__subclasses__() for c in _refusals(sub))]
+
+
+def test_every_image_refusal_has_a_text_in_both_languages() -> None:
+    from bot.texts_en import EN
+    from bot.texts_ru import RU
+
+    codes = {refusal.code for refusal in _refusals()[1:]}  # InvalidImage itself is abstract
+    assert {"image_over_decode_budget", "image_too_small"} <= codes
+    for catalog in (EN, RU):
+        assert sorted(c for c in codes if f"error.{c}" not in catalog) == []
