@@ -74,13 +74,19 @@ def decode_cost(
     return DecodeCost(width, height, mode, peak + _resample_bytes(size, working, copies))
 
 
+def fit(size: tuple[int, int]) -> tuple[int, int]:
+    """The size once shrunk to fit MAX_SIDE × MAX_SIDE (never enlarged)."""
+    width, height = size
+    scale = min(1.0, MAX_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def _resample_bytes(size: tuple[int, int], working: int, copies: int) -> int:
     """What Image.thumbnail(reducing_gap=2) allocates on top of its input: an integer-factor
     reduced copy when the image is ≥ 4× the target, the horizontal pass (target width × source
     height) and the result (twice when alpha is premultiplied and converted back)."""
     width, height = size
-    scale = min(1.0, MAX_SIDE / max(width, height))
-    out_w, out_h = max(1, round(width * scale)), max(1, round(height * scale))
+    out_w, out_h = fit(size)
     if (out_w, out_h) == (width, height):
         return working * width * height + _ENCODER_BYTES  # exif_transpose's copy
     factor_x, factor_y = max(1, int(width / out_w / 2)), max(1, int(height / out_h / 2))
