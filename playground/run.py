@@ -44,7 +44,8 @@ PLAY_TOKEN = "4242424242:AAplayground-local-emulator-token-0000000"  # noqa: S10
 BOT_NAME = "AIVenger"
 BOT_USERNAME = "aivenger_play_bot"
 HOST = "127.0.0.1"
-OFFLINE_KEY = "offline-preview"  # Settings requires a key; the offline model never sends it
+# Settings requires a key; the offline model never sends it (and logs redact it).
+OFFLINE_KEY = "sk-or-playground-unused-key"
 
 log = logging.getLogger("playground")
 

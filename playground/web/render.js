@@ -87,7 +87,8 @@ const Render = (() => {
     const quote = el("div", "reply");
     quote.dataset.target = replied.message_id;
     quote.appendChild(el("div", "reply-name", names(replied.from)));
-    const gist = replied.text || replied.caption || (replied.photo ? "Photo" : replied.document ? "File" : "Message");
+    const file = replied.document && `📄 ${replied.document.file_name || "File"}`;
+    const gist = replied.text || replied.caption || (replied.photo ? "🖼 Photo" : file || "Message");
     quote.appendChild(el("div", "reply-text", gist));
     return quote;
   }

@@ -84,3 +84,61 @@ def test_a_newcomer_gets_avatars_browses_deletes_and_pays_in_the_browser(
     log = "".join(running_playground.output)
     assert "Traceback" not in log
     assert not any(running_playground.scratch_parent.iterdir())  # the scratch dir is gone
+
+
+DRAG_IN = """
+const [selector, done] = arguments;
+fetch("/play/api/sample.jpg").then((r) => r.blob()).then((blob) => {
+  const data = new DataTransfer();
+  data.items.add(new File([blob], "dropped-selfie.jpg", { type: "image/jpeg" }));
+  window.__dropped = data;
+  const pane = document.querySelector(selector);
+  pane.dispatchEvent(new DragEvent("dragenter", { bubbles: true, cancelable: true, dataTransfer: data }));
+  done();
+});
+"""
+DROP_ON = """
+const [selector, kind] = arguments;
+const zone = document.querySelector(`${selector} .drop .zone[data-kind="${kind}"]`);
+zone.dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: window.__dropped }));
+"""
+
+
+def test_language_switch_command_menu_and_drag_and_drop_a_file(
+    running_playground: RunningPlayground, browser: Any, screenshots: Path
+) -> None:
+    browser.get(running_playground.url)
+    ada = ChatPane(browser, ADA)
+    ada.until(lambda: ada.root.is_displayed() or None, "the chat pane did not appear")
+
+    ada.root.find_element(By.CSS_SELECTOR, '.lang button[data-lang="ru"]').click()
+    box = ada.root.find_element(By.CSS_SELECTOR, ".composer textarea")
+    ada.until(lambda: box.get_attribute("placeholder") == "Сообщение" or None, "still English")
+    ada.root.find_element(By.CSS_SELECTOR, ".menu-btn").click()
+    menu = ada.root.find_element(By.CSS_SELECTOR, ".menu.commands")
+    ada.until(lambda: "Ваши аватары" in menu.text or None, "the menu is not in Russian")
+    browser.save_screenshot(str(screenshots / "1-russian-menu.png"))
+    next(b for b in menu.find_elements(By.TAG_NAME, "button") if "/start" in b.text).click()
+    ada.wait_bot_message("Добро пожаловать в AIVenger, Ada!")
+
+    ada.root.find_element(By.CSS_SELECTOR, '.lang button[data-lang="en"]').click()
+    ada.wait_bot_message("Language set to English")  # the switch also told the bot (/language)
+
+    browser.execute_async_script(DRAG_IN, ada.selector)
+    drop = ada.root.find_element(By.CSS_SELECTOR, ".drop")
+    ada.until(lambda: drop.is_displayed() or None, "no drop zones while dragging")
+    assert "Send as a file" in drop.text and "Send as a photo" in drop.text
+    browser.save_screenshot(str(screenshots / "2-dragging.png"))
+    browser.execute_script(DROP_ON, ada.selector, "file")
+    dialog = browser.find_element(By.ID, "send-dialog")
+    ada.until(lambda: dialog.is_displayed() or None, "the send dialog did not open")
+    assert "Send a file" in dialog.text and "dropped-selfie.jpg" in dialog.text
+    dialog.find_element(By.CSS_SELECTOR, "button.primary").click()
+
+    sent = ada.until(
+        lambda: ada.root.find_elements(By.CSS_SELECTOR, ".row.out .file-name") or None,
+        "the dropped file is not in the chat",
+    )
+    assert sent[0].text == "dropped-selfie.jpg"
+    ada.wait_bot_message("20 credits left")  # an image sent as a file makes an avatar too
+    browser.save_screenshot(str(screenshots / "3-file-avatar.png"))
