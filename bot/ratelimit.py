@@ -1,80 +1,141 @@
-"""Telegram's ~30 sends per second, spent on what users wait for first (product.md §9, §10).
+"""Telegram's send budget spent on what users wait for first (product.md §9, §10).
 
-PTB's AIORateLimiter enforces the budget and honours RetryAfter; this subclass decides what
-may join its queue. While a full second of essential sends (avatars, answers, edits) is
-waiting, a chat action, which only decorates a wait, is skipped, and deleting a status
-message waits until the backlog drains, so a burst of N photos ends close to L + N/30 s.
+Every request aimed at a chat goes through one SendBudget (bot/send_budget.py), which paces
+starts under Telegram's limit instead of bouncing off it. Telegram counts messages (send,
+edit, copy, forward); chat actions and deletions spend nothing. Avatars, answers and edits
+are essential; a chat action only decorates a wait, so it is skipped while the budget is
+busy, and deleting a status message waits behind every essential send. A 429 still happens
+sometimes (another process, another count at Telegram): the request that drew it waits out
+its `retry_after` and tries again, the budget lowers its limit, and nothing else halts.
+Group chats also keep Telegram's 20 messages per minute per group.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.ext import AIORateLimiter
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.send_budget import BudgetPolicy, Priority, SendBudget
+
+log = logging.getLogger(__name__)
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+Callback = Callable[..., Coroutine[Any, Any, Result]]
 
 SKIPPABLE = frozenset({"sendChatAction"})
-DEFERRABLE = frozenset({"deleteMessage"})
+COSMETIC = frozenset({"sendChatAction", "deleteMessage"})
+_MESSAGE_PREFIXES = ("send", "edit", "copy", "forward", "stop")
 
 
-class PriorityRateLimiter(AIORateLimiter):
+def counts_as_message(endpoint: str) -> bool:
+    """What Telegram's ~30/s counts: requests that create or change messages."""
+    return endpoint.startswith(_MESSAGE_PREFIXES) and endpoint != "sendChatAction"
+
+
+GROUP_MESSAGES_PER_MINUTE = 20
+_MAX_GROUP_LIMITERS = 512
+
+
+class PriorityRateLimiter(BaseRateLimiter[int]):
     def __init__(self, *, per_second: float = 30.0, max_retries: int = 3) -> None:
-        super().__init__(
-            overall_max_rate=per_second, overall_time_period=1, max_retries=max_retries
-        )
-        self._backlog_limit = per_second
-        self._essential = 0
-        self._drained = asyncio.Condition()
+        self.budget = SendBudget(BudgetPolicy(limit=max(1, round(per_second))))
+        self._max_retries = max_retries
+        self._groups: dict[int | str, AsyncLimiter] = {}
         self.skipped = 0
 
     @property
     def saturated(self) -> bool:
-        """A second's worth of essential sends is queued or in flight."""
-        return self._essential >= self._backlog_limit
+        """Essential sends are queueing, or half the window is spent: skip cosmetic sends."""
+        return self.budget.busy()
+
+    @property
+    def limited(self) -> int:
+        """429s Telegram answered so far."""
+        return self.budget.window.limited
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, Result]],
+        callback: Callback,
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Result:
-        if data.get("chat_id") is not None:
-            if endpoint in SKIPPABLE and self.saturated:
-                self.skipped += 1
-                return True
-            if endpoint in DEFERRABLE:
-                async with self._drained:
-                    await self._drained.wait_for(lambda: not self.saturated)
-            else:
-                return await self._essential_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+        chat_id = data.get("chat_id")
+        if chat_id is None:  # getUpdates, getFile, answerCallbackQuery…: not a send
+            return await callback(*args, **kwargs)
+        if endpoint in SKIPPABLE and self.saturated:
+            self.skipped += 1
+            return True
+        priority = Priority.COSMETIC if endpoint in COSMETIC else Priority.ESSENTIAL
+        retries = rate_limit_args if rate_limit_args is not None else self._max_retries
+        group = self._group_limiter(chat_id)
+        for attempt in range(retries + 1):
+            try:
+                async with group or contextlib.nullcontext():
+                    return await self._send(endpoint, priority, callback, args, kwargs)
+            except RetryAfter as exc:
+                if attempt == retries:
+                    log.warning(
+                        "%s refused by Telegram's flood limit %d times", endpoint, attempt + 1
+                    )
+                    raise
+                wait = retry_after_seconds(exc)
+                log.info("%s drew a 429; retrying in %.1f s", endpoint, wait)
+                await asyncio.sleep(wait + 0.1)
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _essential_request(
+    async def _send(
         self,
-        callback: Callable[..., Coroutine[Any, Any, Result]],
+        endpoint: str,
+        priority: Priority,
+        callback: Callback,
         args: Any,
         kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
     ) -> Result:
-        self._essential += 1
+        counted = counts_as_message(endpoint)
+        await self.budget.acquire(priority, counted=counted)
+        limited = False
         try:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+            return await callback(*args, **kwargs)
+        except RetryAfter:
+            limited = True
+            raise
         finally:
-            self._essential -= 1
-            if not self.saturated:
-                async with self._drained:
-                    self._drained.notify_all()
+            self.budget.release(counted=counted, limited=limited)
+
+    def _group_limiter(self, chat_id: object) -> AsyncLimiter | None:
+        key: int | str
+        with contextlib.suppress(TypeError, ValueError):
+            chat_id = int(chat_id)  # type: ignore[call-overload]
+        if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
+            key = chat_id  # a group, or a @channel by name
+        else:
+            return None
+        if key not in self._groups and len(self._groups) >= _MAX_GROUP_LIMITERS:
+            idle = [k for k, lim in self._groups.items() if lim.has_capacity(lim.max_rate)]
+            for k in idle:
+                del self._groups[k]
+        limiter = self._groups.get(key)
+        if limiter is None:
+            limiter = self._groups[key] = AsyncLimiter(GROUP_MESSAGES_PER_MINUTE, 60)
+        return limiter
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """PTB 22 deprecates the int form of `retry_after`; its own limiter reads the timedelta."""
+    return float(exc._retry_after.total_seconds())

@@ -17,6 +17,7 @@ from core.avatars import AvatarService, ServicePolicy
 from core.blobs import BlobStore, open_blob_store
 from core.db import create_engine, create_session_factory
 from core.events import JobEvents
+from core.generation_memory import MIB, MemoryBoundedModel, MemoryBudget
 from core.image_model import ImageModel
 from core.jobs import AvatarDelivery, JobPolicy, JobRunner
 from core.migrate import upgrade_to_head
@@ -90,7 +91,9 @@ async def open_services(
         runner = JobRunner(
             sessions=sessions,
             blobs=opened_blobs,
-            image_model=model,
+            image_model=MemoryBoundedModel(
+                model, MemoryBudget(settings.generation_memory_mb * MIB)
+            ),
             delivery=delivery,
             policy=job_policy,
             events=observer,

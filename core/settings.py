@@ -106,7 +106,11 @@ class Settings(DatabaseSettings):
     admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
-    workers: int = Field(default=8, ge=0, le=1000)
+    # Sized for bursts (§8, §10): a generation mostly waits on the model, so overlapping its
+    # latency at Telegram's 30 sends/s takes 30 × L in flight (90 at 3 s, 240 at 8 s); what
+    # bounds them is memory, so each model call also takes its share of GENERATION_MEMORY_MB.
+    workers: int = Field(default=256, ge=0, le=1000)
+    generation_memory_mb: int = Field(default=640, ge=16)
     max_active_per_user: int = Field(default=3, ge=1)
     health_port: int | None = Field(default=None, ge=1, le=65535)
     health_listen: str = "127.0.0.1"

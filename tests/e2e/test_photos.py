@@ -117,16 +117,17 @@ async def test_a_slow_generation_does_not_delay_another_users_command(world: Bot
 
 async def test_under_a_send_backlog_the_avatar_is_the_first_answer(world: BotWorld) -> None:
     from bot.ratelimit import PriorityRateLimiter
+    from bot.send_budget import Priority
 
     user = await world.started_user(1)
     limiter = world.app.bot.rate_limiter
     assert isinstance(limiter, PriorityRateLimiter)
-    limiter._essential += 1000  # as if a burst had queued a thousand sends
+    limiter.budget._waiting[Priority.ESSENTIAL] += 1000  # as if a burst had queued 1000 sends
     try:
         await user.send_photo(images.jpeg())
         await user.wait_for(is_avatar)
     finally:
-        limiter._essential -= 1000
+        limiter.budget._waiting[Priority.ESSENTIAL] -= 1000
 
     assert not any("Creating your superhero" in text_of(m) for m in user.messages)
     assert world.emu.calls("sendChatAction") == []
