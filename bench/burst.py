@@ -2,16 +2,17 @@
 
 The model answers in 3 s and the emulator enforces Telegram's ~30 messages/s for the whole bot
 (send*/edit*/copy*/forward*; 429 with retry_after beyond it), so no bot can finish before the
-floor 3 s + N/30 s. Each case reports the wall time from the burst to the last avatar received
-by the emulator, its ratio to that floor, the 429s the bot received, and whether it honoured
-them (calls that arrived while a retry_after was still running). It runs AIVenger with WORKERS
-at its default (8), and with enough workers to overlap the model latency, and the floor bot.
+physical limit L + N/30 s. Each case reports the wall time from the burst to the last avatar
+received by the emulator, its ratio to that limit, the 429s the bot drew, whether it honoured
+them (calls that arrived while a retry_after was still running) and the bot's peak RSS during
+the burst (VmHWM, reset just before). AIVenger runs with its default settings (no WORKERS or
+other tuning in its environment), next to the floor bot (bench/baseline.py). The target
+(product.md §10): every avatar within 1.2 × (L + N/30), at most 5 429s.
 
-With 8 workers and 3 s per generation the bot can finish at most 8/3 jobs a second, so N=500
-needs at least 500 × 3 / 8 ≈ 188 s: cases whose worker bound exceeds --max-bound (60 s) are
-skipped unless --no-cap is given, to keep a full run within a few minutes.
+`--workers 8,256` adds cases with WORKERS set; those whose worker bound N·L/W exceeds
+--max-bound (60 s) are skipped unless --no-cap is given.
 
-    python -m bench.burst [--quick] [--workers 8,256] [--sizes 10,100,500] [--no-cap]
+    python -m bench.burst [--quick] [--sizes 100,300,500] [--workers W,...] [--no-cap]
 """
 
 from __future__ import annotations
@@ -49,12 +50,15 @@ from bench.common import (
     table,
     usable_databases,
 )
+from bench.memory import peak_rss, reset_peak
+from core.settings import Settings
 from playground.botapi import ApiCall, BotApiEmulator, FakeUser
 
 NAME = "burst"
 TARGET_RATIO = 1.2
+MAX_429 = 5
 RATE_PER_SECOND = 30
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = int(Settings.model_fields["workers"].default)
 MESSAGE_PREFIXES = ("send", "edit", "copy", "forward")
 
 
@@ -62,7 +66,7 @@ MESSAGE_PREFIXES = ("send", "edit", "copy", "forward")
 class Plan:
     sizes: tuple[int, ...]
     latency: float
-    workers: tuple[int, ...]
+    workers: tuple[int | None, ...]  # None: the bot's defaults
     max_bound: float | None  # skip AIVenger cases whose worker bound N·L/W exceeds this
     heavy_size: int | None  # one extra case where a first user sends 3 photos ahead of N-1 others
     input_size: tuple[int, int]
@@ -70,9 +74,9 @@ class Plan:
 
 
 FULL = Plan(
-    sizes=(10, 100, 500),
+    sizes=(100, 300, 500),
     latency=3.0,
-    workers=(DEFAULT_WORKERS, 256),
+    workers=(None,),
     max_bound=60.0,
     heavy_size=100,
     input_size=(640, 480),
@@ -81,7 +85,7 @@ FULL = Plan(
 QUICK = Plan(
     sizes=(5,),
     latency=0.3,
-    workers=(DEFAULT_WORKERS,),
+    workers=(None,),
     max_bound=None,
     heavy_size=None,
     input_size=(320, 240),
@@ -107,7 +111,7 @@ class Case:
     @property
     def label(self) -> str:
         heavy = " heavy-first" if self.heavy else ""
-        workers = f" W={self.workers}" if self.workers else ""
+        workers = f" W={self.workers}" if self.workers else " defaults" if self.database else ""
         return f"{self.name}{workers} N={self.size}{heavy}"
 
 
@@ -144,7 +148,9 @@ def honoured(calls: list[ApiCall], grace: float = 0.1) -> JsonDict:
     return {"received_429": len(limited), "calls_inside_retry_after": early}
 
 
-async def run_case(case: Case, plan: Plan, photo: bytes, result: bytes, work: Path) -> JsonDict:
+async def run_case(
+    case: Case, plan: Plan, photo: bytes, result: bytes, work: Path, profile: Path | None = None
+) -> JsonDict:
     async with (
         fakes(model_latency=plan.latency, result_image=result) as fake,
         scratch_database(case.database or "sqlite", work) as url,
@@ -153,8 +159,8 @@ async def run_case(case: Case, plan: Plan, photo: bytes, result: bytes, work: Pa
         if case.bot == "aivenger":
             await register_users(url, [*ids, 999_999])
         settings: dict[str, object] = {}
-        if case.workers is not None and case.workers != DEFAULT_WORKERS:
-            settings["workers"] = case.workers  # else the default from the environment
+        if case.workers is not None:
+            settings["workers"] = case.workers  # else the bot's own default
         async with bot_process(
             case.bot,
             fake,
@@ -162,6 +168,11 @@ async def run_case(case: Case, plan: Plan, photo: bytes, result: bytes, work: Pa
             data_dir=work / "bot",
             settings=settings,
             root=case.root,
+            profile=(
+                profile / f"{NAME}-{case.label.replace(' ', '-')}.html"
+                if profile and case.bot == "aivenger"
+                else None
+            ),
         ) as bot:
             await photo_round_trip(fake.emu, fake.emu.user(999_999), photo)  # warm-up
             row = await burst(fake, case, plan, photo, bot.pid)
@@ -176,6 +187,7 @@ async def burst(fake: Fakes, case: Case, plan: Plan, photo: bytes, pid: int) -> 
     emu.set_rate_limit(global_per_second=RATE_PER_SECOND)
     heavy = users[0] if case.heavy else None
     sent: list[tuple[FakeUser, int, int]] = []  # (user, first photo's message id, photos)
+    reset_peak(pid)
     with CpuWatch(pid) as cpu:
         for user in users:  # sending does not yield to the loop: the bot sees them all at once
             count = 3 if user is heavy else 1  # the heavy user's photos head the queue
@@ -185,6 +197,7 @@ async def burst(fake: Fakes, case: Case, plan: Plan, photo: bytes, pid: int) -> 
         photos = sum(count for _, _, count in sent)
         timeout = worker_bound(photos, plan.latency, case.workers or 256) + case.size / 10 + 120
         missing = await wait_for_avatars(emu, sent, timeout)
+    peak = peak_rss(pid)
     arrivals = sent_photo_arrivals(emu)
     per_user: dict[int, list[float]] = {}
     for user, first, _ in sent:
@@ -199,6 +212,7 @@ async def burst(fake: Fakes, case: Case, plan: Plan, photo: bytes, pid: int) -> 
     messages = Counter(c.method for c in calls if c.response.get("ok") and is_message_call(c))
     actions = sum(1 for c in calls if c.method == "sendChatAction")
     wall = max(latencies) if latencies else float("nan")
+    limits = honoured(calls)
     floor = floor_seconds(case.size, plan.latency)
     row: JsonDict = {
         "label": case.name,
@@ -214,15 +228,20 @@ async def burst(fake: Fakes, case: Case, plan: Plan, photo: bytes, pid: int) -> 
         "wall_seconds": wall,
         "floor_seconds": floor,
         "ratio": wall / floor,
-        "meets_target": wall <= TARGET_RATIO * floor and len(latencies) == photos,
+        "meets_target": (
+            wall <= TARGET_RATIO * floor
+            and len(latencies) == photos
+            and limits["received_429"] <= MAX_429
+        ),
         "worker_bound_seconds": (
             worker_bound(case.size, plan.latency, case.workers) if case.workers else None
         ),
+        "peak_rss_bytes": peak,
         "latency": summary(latencies),
         "messages": dict(messages),
         "message_floor_seconds": plan.latency + sum(messages.values()) / RATE_PER_SECOND,
         "chat_actions": actions,
-        **honoured(calls),
+        **limits,
         "cpu_seconds": cpu.seconds,
         "samples": sorted(latencies),
     }
@@ -272,7 +291,7 @@ def cases_for(
         cases.append(Case("baseline", None, None, size))
         for workers in plan.workers:
             for database in databases:
-                bound = worker_bound(size, plan.latency, workers)
+                bound = worker_bound(size, plan.latency, workers) if workers else 0.0
                 if cap and plan.max_bound is not None and bound > plan.max_bound:
                     capped.append(
                         {"database": database, "workers": workers, "users": size, "bound": bound}
@@ -280,44 +299,71 @@ def cases_for(
                     continue
                 cases += [Case("aivenger", database, workers, size, root=r) for r in roots]
     if plan.heavy_size is not None and databases:
-        cases.append(Case("aivenger", databases[0], DEFAULT_WORKERS, plan.heavy_size, heavy=True))
+        cases.append(Case("aivenger", databases[0], None, plan.heavy_size, heavy=True))
     return cases, capped
 
 
+def series_name(row: JsonDict) -> str:
+    if row["bot"] == "baseline":
+        return "floor bot (PTB + AIORateLimiter)"
+    tuned = f" WORKERS={row['workers']}" if row["workers"] else " defaults"
+    return f"AIVenger {row['database']}{tuned}" + (" candidate" if row["candidate"] else "")
+
+
 def plot(payload: JsonDict, out: Path) -> Path:
+    """Wall time per N against the physical limit; each point labelled with its 429s."""
     import matplotlib.pyplot as plt
 
     results = [r for r in payload["results"] if not r["heavy_first"]]
     latency = payload["plan"]["model_latency"]
     sizes = sorted({r["users"] for r in results})
-    figure, axis = plt.subplots(figsize=(7.5, 5))
-    grid = [min(sizes) * 0.9, *sizes, max(sizes) * 1.1]
-    axis.plot(grid, [floor_seconds(n, latency) for n in grid], "k-", label="floor L + N/30")
+    figure, axis = plt.subplots(figsize=(8.5, 5.5))
+    grid = [0, *sizes, max(sizes) * 1.05]
+    axis.plot(
+        grid, [floor_seconds(n, latency) for n in grid], "k-", label="physical limit L + N/30"
+    )
     axis.plot(
         grid,
         [TARGET_RATIO * floor_seconds(n, latency) for n in grid],
         "k:",
-        label=f"target {TARGET_RATIO}× floor",
+        label=f"target {TARGET_RATIO} × (L + N/30)",
     )
-    series: dict[str, list[tuple[int, float]]] = {}
+    series: dict[str, list[JsonDict]] = {}
     for r in results:
-        key = r["label"] if r["bot"] == "baseline" else f"{r['label']} W={r['workers']}"
-        series.setdefault(key, []).append((r["users"], r["wall_seconds"]))
-    for key, points in series.items():
-        points.sort()
-        axis.plot(*zip(*points, strict=True), "o-" if key == "baseline" else "s--", label=key)
-    axis.set_xscale("log")
-    axis.set_yscale("log")
-    axis.set_xlabel("users in the burst (N), one photo each")
-    axis.set_ylabel("wall time to the last avatar (s)")
-    axis.set_title(f"burst: model {latency:g} s, emulator at {RATE_PER_SECOND} messages/s")
-    axis.legend(fontsize=8)
-    axis.grid(True, which="both", alpha=0.3)
+        series.setdefault(series_name(r), []).append(r)
+    for name, rows in series.items():
+        rows.sort(key=lambda r: r["users"])
+        style = "o-" if rows[0]["bot"] == "baseline" else "s--"
+        line = axis.plot([r["users"] for r in rows], [r["wall_seconds"] for r in rows], style)
+        line[0].set_label(name)
+        for r in rows:
+            axis.annotate(
+                f"{r['received_429']}×429",
+                (r["users"], r["wall_seconds"]),
+                textcoords="offset points",
+                xytext=(6, -3),
+                fontsize=7,
+                color=line[0].get_color(),
+            )
+    axis.set_xlim(left=0)
+    axis.set_ylim(bottom=0)
+    axis.set_xlabel("users in the burst (N), one photo each at the same moment")
+    axis.set_ylabel("seconds until the last avatar arrived")
+    axis.set_title(
+        f"burst: model latency L = {latency:g} s, Telegram refusing > {RATE_PER_SECOND} sends/s"
+    )
+    axis.legend(fontsize=8, loc="upper left")
+    axis.grid(True, alpha=0.3)
     return save_figure(figure, out, NAME)
 
 
 async def run(
-    plan: Plan, databases: list[DbKind], out: Path, cap: bool, candidate: Path | None = None
+    plan: Plan,
+    databases: list[DbKind],
+    out: Path,
+    cap: bool,
+    candidate: Path | None = None,
+    profile: Path | None = None,
 ) -> JsonDict:
     usable, skipped = await usable_databases(databases)
     photo = noise_jpeg(*plan.input_size)
@@ -327,7 +373,7 @@ async def run(
     with scratch_dir(NAME) as tmp:
         for number, case in enumerate(cases):
             print(f"[{NAME}] {case.label} ...", flush=True)
-            row = await run_case(case, plan, photo, result, Path(tmp) / str(number))
+            row = await run_case(case, plan, photo, result, Path(tmp) / str(number), profile)
             print(f"    wall {row['wall_seconds']:.2f} s, floor {row['floor_seconds']:.2f} s")
             results.append(row)
     payload: JsonDict = {
@@ -338,6 +384,8 @@ async def run(
             "model_latency": plan.latency,
             "rate_per_second": RATE_PER_SECOND,
             "workers": list(plan.workers),
+            "default_workers": DEFAULT_WORKERS,
+            "default_generation_memory_mb": Settings.model_fields["generation_memory_mb"].default,
             "input_bytes": len(photo),
             "result_bytes": len(result),
         },
@@ -359,7 +407,7 @@ def report(payload: JsonDict) -> str:
         rows.append(
             [
                 r["label"] + (" heavy-first" if r["heavy_first"] else ""),
-                r["workers"] or "-",
+                r["workers"] or ("default" if r["bot"] == "aivenger" else "-"),
                 r["users"],
                 f"{r['delivered']}/{r['photos']}",
                 f"{r['wall_seconds']:.1f}",
@@ -368,18 +416,22 @@ def report(payload: JsonDict) -> str:
                 f"{r['latency'].get('p50', float('nan')):.1f}",
                 sent,
                 f"{r['received_429']}/{r['calls_inside_retry_after']}",
+                f"{r['peak_rss_bytes'] / 2**20:.0f}",
+                "yes" if r["meets_target"] else "no",
             ]
         )
     headers = [
-        "bot", "W", "N", "avatars", "wall s", "floor s", "× floor", "p50 s",
-        "messages", "429s / early",
+        "bot", "W", "N", "avatars", "wall s", "limit s", "× limit", "p50 s",
+        "messages", "429s / early", "peak RSS MiB", "target met",
     ]  # fmt: skip
     return table(headers, rows)
 
 
 def main(argv: list[str] | None = None) -> JsonDict:
     cli = parser(NAME, __doc__.splitlines()[0] if __doc__ else NAME)
-    cli.add_argument("--workers", default=None, help="comma-separated WORKERS values")
+    cli.add_argument(
+        "--workers", default=None, help="comma-separated WORKERS values ('default': none set)"
+    )
     cli.add_argument("--sizes", default=None, help="comma-separated burst sizes N")
     cli.add_argument("--no-cap", action="store_true", help="run cases beyond --max-bound too")
     cli.add_argument("--max-bound", type=float, default=None, help="seconds (default 60)")
@@ -387,10 +439,15 @@ def main(argv: list[str] | None = None) -> JsonDict:
     cli.add_argument(
         "--candidate", type=Path, default=None, help="also run the bot from this checkout"
     )
+    cli.add_argument(
+        "--profile", type=Path, default=None, help="run AIVenger under pyinstrument: HTML here"
+    )
     args = cli.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     if args.workers:
-        plan = replace(plan, workers=tuple(int(w) for w in args.workers.split(",")))
+        plan = replace(plan, workers=tuple(_workers(w) for w in args.workers.split(",")))
     if args.sizes:
         plan = replace(plan, sizes=tuple(int(n) for n in args.sizes.split(",")))
     if args.max_bound is not None:
@@ -398,8 +455,19 @@ def main(argv: list[str] | None = None) -> JsonDict:
     if args.no_heavy:
         plan = replace(plan, heavy_size=None)
     return asyncio.run(
-        run(plan, chosen_databases(args), out_dir(args), not args.no_cap, args.candidate)
+        run(
+            plan,
+            chosen_databases(args),
+            out_dir(args),
+            not args.no_cap,
+            args.candidate,
+            args.profile,
+        )
     )
+
+
+def _workers(value: str) -> int | None:
+    return None if value.strip() == "default" else int(value)
 
 
 if __name__ == "__main__":

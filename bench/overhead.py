@@ -8,8 +8,9 @@ running at once, each against its own emulator and fake, and the photos go round
 bot to the next, so whatever else the machine is doing lands on all of them alike.
 
 At a 3 s model latency strictly one-at-a-time would take 10 minutes per bot, so the photos are
-split over `lanes` users that each send one after another (8 lanes = WORKERS, so no job ever
-waits for a worker slot): the same per-photo latency, an eighth of the wall time.
+split over `lanes` users that each send one after another (8 lanes, far below the default
+WORKERS, so no job ever waits for a worker slot): the same per-photo latency, an eighth of the
+wall time. Every bot runs with its default settings.
 
     python -m bench.overhead [--quick] [--photos 200] [--databases sqlite,postgresql]
                              [--candidate PATH]
@@ -53,7 +54,7 @@ from playground.botapi import FakeUser
 
 NAME = "overhead"
 TARGET_P50 = 1.5
-TARGET_P99 = 2.0
+TARGET_P95 = 2.0  # issue 15: p50 ≤ 1.5×, p95 ≤ 2× the floor
 WARMUP_PHOTOS = 3
 WARMUP_USER = 900_000
 
@@ -196,7 +197,7 @@ def ratios(results: list[JsonDict]) -> None:
             continue
         row["ratio"] = {q: row["latency"][q] / floor[q] for q in ("p50", "p95", "p99")}
         row["meets_target"] = (
-            row["ratio"]["p50"] <= TARGET_P50 and row["ratio"]["p99"] <= TARGET_P99
+            row["ratio"]["p50"] <= TARGET_P50 and row["ratio"]["p95"] <= TARGET_P95
         )
 
 
@@ -262,7 +263,7 @@ async def run(
             "input_size": list(plan.input_size),
             "result_bytes": len(result),
         },
-        "targets": {"p50_ratio": TARGET_P50, "p99_ratio": TARGET_P99},
+        "targets": {"p50_ratio": TARGET_P50, "p95_ratio": TARGET_P95},
         "skipped": skipped,
         "results": results,
     }
@@ -286,10 +287,11 @@ def report(payload: JsonDict) -> str:
                 f"{lat['p95'] * 1000:.0f}",
                 f"{lat['p99'] * 1000:.0f}",
                 f"{ratio['p50']:.2f}" if ratio else "1",
+                f"{ratio['p95']:.2f}" if ratio else "1",
                 f"{ratio['p99']:.2f}" if ratio else "1",
             ]
         )
-    headers = ["bot", "model s", "photos", "p50 ms", "p95 ms", "p99 ms", "p50 ×", "p99 ×"]
+    headers = ["bot", "model s", "photos", "p50 ms", "p95 ms", "p99 ms", "p50 ×", "p95 ×", "p99 ×"]
     return table(headers, rows)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bench import burst, gallery, ledger, memory, overhead, startup
+from bench import burst, dbwork, gallery, ledger, memory, overhead, startup
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +48,23 @@ def test_burst_reports_wall_time_floor_and_429s(tmp_path: Path) -> None:
     for row in figures["results"]:
         assert row["delivered"] == row["photos"]
         assert {"wall_seconds", "floor_seconds", "ratio", "received_429"} <= set(row)
-        assert "calls_inside_retry_after" in row
+        assert {"calls_inside_retry_after", "peak_rss_bytes", "meets_target"} <= set(row)
+        assert row["peak_rss_bytes"] > 0
+    assert {r["bot"] for r in figures["results"]} == {"baseline", "aivenger"}
     assert "sqlite" in databases_of(figures["results"])
+    assert figures["plan"]["workers"] == [None]  # AIVenger at its default settings
+
+
+def test_dbwork_counts_transactions_and_statements_per_avatar(tmp_path: Path) -> None:
+    figures = run_quick(dbwork.main, "dbwork", tmp_path)
+
+    assert "sqlite" in databases_of(figures["results"])
+    for result in figures["results"]:
+        assert len(result["per_avatar"]) == result["photos"]
+        median = result["median"]
+        assert median["transactions"] >= median["intake.transactions"] >= 1
+        assert median["statements"] >= median["transactions"]
+        assert median["job.transactions"] >= 1
 
 
 def test_memory_reports_peak_per_job_and_growth(tmp_path: Path) -> None:
