@@ -28,6 +28,7 @@ from playground.botapi import BotApiEmulator, FakeUser
 from playground.feed import ChatFeed
 from playground.people import People
 from playground.sample_photo import sample_selfie
+from playground.web_guard import same_origin_only
 
 WEB_DIR = Path(__file__).with_name("web")
 MAX_UPLOAD = 25 * 1024 * 1024
@@ -52,7 +53,7 @@ class PlayWeb:
         self.bot_name, self.model = bot_name, model
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_UPLOAD)
+        app = web.Application(client_max_size=MAX_UPLOAD, middlewares=[same_origin_only])
         app.router.add_get("/", self.index)
         app.router.add_static("/play/web/", WEB_DIR)
         app.router.add_get("/play/api/state", self.state)

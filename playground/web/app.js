@@ -250,6 +250,15 @@ function showAlert(text) {
   if (!dialog.open) dialog.showModal();
 }
 
+let walletTimer = null;
+function refreshWallets() {
+  clearTimeout(walletTimer);
+  walletTimer = setTimeout(async () => {
+    const state = await api("/play/api/state").catch(() => null);
+    for (const user of (state && state.users) || []) panes.get(user.id)?.showStars(user.stars);
+  }, 400);
+}
+
 function listen() {
   const conn = document.getElementById("conn");
   const source = new EventSource("/play/events");
@@ -263,7 +272,10 @@ function listen() {
     const event = JSON.parse(ev.data);
     const pane = panes.get(event.user);
     if (!pane) return;
-    if (event.type === "message") pane.upsert(event.message);
+    if (event.type === "message") {
+      pane.upsert(event.message);
+      if (!event.message.outgoing) refreshWallets(); // a refund by the bot gives Stars back
+    }
     else if (event.type === "delete") pane.remove(event.message_id);
     else if (event.type === "action") pane.action(event.action);
   };

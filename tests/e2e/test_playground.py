@@ -18,8 +18,9 @@ import pytest
 from PIL import Image
 
 from playground.offline_model import OfflineImageModel
-from playground.run import playground
+from playground.run import openrouter_key, playground
 from playground.sample_photo import sample_selfie
+from tests.fakes.openrouter import OpenRouterFake
 
 JsonDict = dict[str, Any]
 ADA, BORIS = 1001, 1002
@@ -192,5 +193,55 @@ async def test_the_page_refuses_what_a_telegram_app_could_not_send(
     assert missing.status == 404
     index = await page.get("/")
     assert "AIVenger playground" in await index.text()
+    foreign = await page.post(
+        "/play/api/send",
+        data={"user": str(ADA), "kind": "file"},
+        headers={"Origin": "http://evil.example"},
+    )
+    assert foreign.status == 403  # another site in the same browser cannot act as a user
+    rebound = await page.get("/play/api/state", headers={"Host": "evil.example"})
+    assert rebound.status == 403
     for asset in ("app.js", "render.js", "app.css"):
         assert (await page.get(f"/play/web/{asset}")).status == 200
+
+
+async def test_with_an_openrouter_key_the_avatars_come_from_openrouter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is read like Settings reads it (here from .env); the model's URL too."""
+    async with OpenRouterFake(api_key="sk-or-from-dotenv") as model:
+        (tmp_path / ".env").write_text(
+            f"OPENROUTER_API_KEY=sk-or-from-dotenv\nOPENROUTER_BASE_URL={model.base_url}\n"
+        )
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+        monkeypatch.delenv("OPENROUTER_BASE_URL", raising=False)
+        key = openrouter_key()
+        assert key == "sk-or-from-dotenv"
+        async with (
+            playground(tmp_path, key=key) as play,
+            aiohttp.ClientSession(base_url=play.url) as http,
+            http.get("/play/events") as response,
+        ):
+            state = await (await http.get("/play/api/state")).json()
+            assert state["model"].startswith("OpenRouter (")
+            events = Stream(response)
+            await http.post("/play/api/send", json={"user": ADA, "text": "/start"})
+            await events.next(bot_says(ADA, "Welcome"))
+            form = aiohttp.FormData()
+            form.add_field("user", str(ADA))
+            form.add_field("kind", "photo")
+            form.add_field("file", sample_selfie(), filename="me.jpg", content_type="image/jpeg")
+            await http.post("/play/api/send", data=form)
+            await events.next(bot_says(ADA, "credits left"))
+        assert len(model.requests) == 1  # the avatar came from the (fake) OpenRouter
+
+
+def test_without_a_key_anywhere_the_offline_model_is_chosen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    assert openrouter_key() is None
+    (tmp_path / ".env").write_text("OPENROUTER_API_KEY=\n")  # as .env.example leaves it
+    assert openrouter_key() is None
