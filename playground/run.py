@@ -10,7 +10,6 @@ avatars come from OpenRouter; otherwise from `OfflineImageModel`.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import shutil
 import signal
@@ -46,8 +45,6 @@ BOT_USERNAME = "aivenger_play_bot"
 HOST = "127.0.0.1"
 # Settings requires a key; the offline model never sends it (and logs redact it).
 OFFLINE_KEY = "sk-or-playground-unused-key"
-
-log = logging.getLogger("playground")
 
 
 class _ModelKey(BaseSettings):

@@ -31,7 +31,9 @@ class Pane {
       names: (from) => (from && from.is_bot ? bot.name : this.user.first_name),
       command: (text) => this.sendText(text),
       button: (message, button, node) => this.pressed(message, button, node),
+      paid: (messageId) => this.paid.has(messageId),
     };
+    this.paid = new Set(); // invoices paid from this page (Telegram shows a receipt instead)
     this.wire();
     this.showLanguage(user.language);
     this.showStars(user.stars);
@@ -168,7 +170,9 @@ class Pane {
       try {
         const result = await api("/play/api/pay", { user: this.user.id, message_id: message.message_id });
         if (result.stars !== undefined) this.showStars(result.stars);
-        if (!result.ok) showAlert(result.error || "The payment failed.");
+        if (!result.ok) return showAlert(result.error || "The payment failed.");
+        this.paid.add(message.message_id);
+        this.upsert(message);
       } catch (err) { showAlert(err.message); }
     };
     dialog.returnValue = "";

@@ -169,9 +169,12 @@ const Render = (() => {
 
   function keyboardOf(message, hooks) {
     const rows = (message.reply_markup && message.reply_markup.inline_keyboard) || [];
-    const all = message.invoice && !rows.some((r) => r.some((b) => b.pay))
+    let all = message.invoice && !rows.some((r) => r.some((b) => b.pay))
       ? [[{ text: `Pay ⭐ ${message.invoice.total_amount}`, pay: true }], ...rows]
       : rows;
+    if (message.invoice && hooks.paid(message.message_id)) {
+      all = all.map((r) => r.map((b) => (b.pay ? { text: "✓ Paid", paid: true } : b)));
+    }
     if (!all.length) return null;
     const box = el("div", "keyboard");
     for (const buttons of all) {
@@ -180,6 +183,7 @@ const Render = (() => {
         const b = el("button", "kbtn", button.text);
         b.type = "button";
         if (button.url) b.classList.add("link");
+        if (button.paid) b.disabled = true;
         b.addEventListener("click", () => hooks.button(message, button, b));
         line.appendChild(b);
       }

@@ -68,6 +68,7 @@ def test_a_newcomer_gets_avatars_browses_deletes_and_pays_in_the_browser(
     assert "Balance: 60" in ada.wait_bot_message("Payment received").text
     ada.until(lambda: ada.header(".stars") == "⭐ 2450" or None, "the wallet did not go down")
     assert "You paid ⭐ 50" in ada.root.find_element(By.CSS_SELECTOR, ".service-pill").text
+    assert "✓ Paid" in ada.wait_bot_message("50 AIVenger credits").text
     browser.save_screenshot(str(screenshots / "6-paid.png"))
 
     browser.find_element(By.ID, "second").click()
