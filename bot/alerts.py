@@ -54,7 +54,7 @@ class AdminAlerts(JobEvents):
 
     def failed(self, generation: Generation, error_code: str, refunded: bool) -> None:
         if error_code not in OPERATOR_PROBLEMS or error_code in self._open_incidents:
-            return
+            return  # not an operator problem, or this incident was already reported
         if not self._admin_ids:
             return
         self._open_incidents.add(error_code)
