@@ -4,8 +4,8 @@ a server-sent event stream of what the bot does, and the chat's files.
 Endpoints (all JSON unless noted):
   GET  /play/api/state              bot, users (language, play Stars), which image model
   GET  /play/api/commands?user=ID   the bot's command menu as Telegram would show this user
-  POST /play/api/send               {user, text}, or multipart: user, kind (photo/file), file,
-                                    caption
+  POST /play/api/send               {user, text, reply_to?}, or multipart: user,
+                                    kind (photo/file), file, caption
   POST /play/api/press              {user, message_id, data} -> the bot's callback answer
   POST /play/api/pay                {user, message_id} -> {ok, error}
   POST /play/api/language           {user, language}
@@ -95,7 +95,9 @@ class PlayWeb:
             text = str(body.get("text") or "").strip()
             if not text:
                 raise _refuse("nothing to send")
-            message = await user.send_text(text)
+            replied = body.get("reply_to")
+            target = None if replied is None else self._message(user.id, replied)
+            message = await user.send_text(text, reply_to=target)
             return web.json_response({"ok": True, "message_id": message["message_id"]})
         form = await request.post()
         user = self._user(form.get("user"))

@@ -32,7 +32,9 @@ class Pane {
       command: (text) => this.sendText(text),
       button: (message, button, node) => this.pressed(message, button, node),
       paid: (messageId) => this.paid.has(messageId),
+      reply: (message) => this.replyTo(message),
     };
+    this.replying = null;
     this.paid = new Set(); // invoices paid from this page (Telegram shows a receipt instead)
     this.wire();
     this.showLanguage(user.language);
@@ -75,6 +77,8 @@ class Pane {
     for (const button of this.node.querySelectorAll(".lang button")) {
       button.addEventListener("click", () => this.switchLanguage(button.dataset.lang));
     }
+    $(this.node, ".reply-cancel").addEventListener("click", () => this.replyTo(null));
+    this.textarea.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this.replyTo(null); });
     this.wireDrop();
   }
 
@@ -112,7 +116,21 @@ class Pane {
     if (!text) return;
     this.textarea.value = "";
     this.textarea.style.height = "auto";
-    try { await api("/play/api/send", { user: this.user.id, text }); } catch (err) { this.toast(err.message); }
+    const body = { user: this.user.id, text };
+    if (this.replying) body.reply_to = this.replying.message_id;
+    this.replyTo(null);
+    try { await api("/play/api/send", body); } catch (err) { this.toast(err.message); }
+  }
+
+  // Telegram's "Reply": the next text quotes this message (e.g. /delete on an avatar).
+  replyTo(message) {
+    this.replying = message;
+    const bar = $(this.node, ".reply-bar");
+    bar.hidden = !message;
+    if (!message) return;
+    $(bar, ".reply-name").textContent = this.hooks.names(message.from);
+    $(bar, ".reply-text").textContent = Render.gist(message);
+    this.textarea.focus();
   }
 
   confirmFile(file, kind) {

@@ -161,6 +161,12 @@ const Render = (() => {
       bubble.appendChild(text);
     }
     bubble.appendChild(meta(message));
+    const reply = el("button", "reply-btn", "↩");
+    reply.type = "button";
+    reply.title = "Reply";
+    reply.addEventListener("click", () => hooks.reply(message));
+    bubble.appendChild(reply);
+    bubble.addEventListener("dblclick", () => hooks.reply(message));
     row.appendChild(bubble);
     const keyboard = keyboardOf(message, hooks);
     if (keyboard) row.appendChild(keyboard);
@@ -199,5 +205,8 @@ const Render = (() => {
   };
   const actionText = (action) => ACTIONS[action] || action.replace(/_/g, " ");
 
-  return { message, actionText, el };
+  const gist = (message) =>
+    message.text || message.caption || (message.photo ? "🖼 Photo" : message.invoice ? "🧾 Invoice" : "Message");
+
+  return { message, actionText, el, gist };
 })();

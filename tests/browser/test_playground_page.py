@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from playground.sample_photo import sample_selfie
@@ -141,5 +142,16 @@ def test_language_switch_command_menu_and_drag_and_drop_a_file(
         "the dropped file is not in the chat",
     )
     assert sent[0].text == "dropped-selfie.jpg"
-    ada.wait_bot_message("20 credits left")  # an image sent as a file makes an avatar too
+    avatar = ada.wait_bot_message("20 credits left")  # an image sent as a file works too
     browser.save_screenshot(str(screenshots / "3-file-avatar.png"))
+
+    bubble = avatar.find_element(By.CSS_SELECTOR, ".bubble")
+    ActionChains(browser).move_to_element(bubble).perform()  # the reply arrow shows on hover
+    bubble.find_element(By.CSS_SELECTOR, ".reply-btn").click()
+    bar = ada.root.find_element(By.CSS_SELECTOR, ".reply-bar")
+    ada.until(lambda: bar.is_displayed() or None, "no reply bar")
+    assert "AIVenger" in bar.text
+    ada.type("/delete")
+    ada.wait_bot_message("Delete this avatar?")
+    assert not bar.is_displayed()
+    browser.save_screenshot(str(screenshots / "4-reply-delete.png"))

@@ -158,6 +158,34 @@ async def test_the_page_chats_with_the_real_bot_through_start_photo_gallery_and_
         assert [u["stars"] for u in state["users"]] == [2450, 2500]
 
 
+async def test_a_reply_from_the_page_quotes_the_message_and_reaches_the_bot(
+    page: aiohttp.ClientSession,
+) -> None:
+    async with page.get("/play/events") as response:
+        events = Stream(response)
+        await page.post("/play/api/send", json={"user": ADA, "text": "/start"})
+        form = aiohttp.FormData()
+        form.add_field("user", str(ADA))
+        form.add_field("kind", "photo")
+        form.add_field("file", sample_selfie(), filename="me.jpg", content_type="image/jpeg")
+        await page.post("/play/api/send", data=form)
+        avatar = (await events.next(bot_says(ADA, "credits left")))["message"]
+
+        sent = await page.post(
+            "/play/api/send",
+            json={"user": ADA, "text": "/delete", "reply_to": avatar["message_id"]},
+        )
+        assert sent.status == 200
+        mine = await events.next(lambda e: e["message"].get("text") == "/delete")
+        assert mine["message"]["reply_to_message"]["message_id"] == avatar["message_id"]
+        await events.next(bot_says(ADA, "Delete this avatar?"))
+
+        gone = await page.post(
+            "/play/api/send", json={"user": ADA, "text": "/delete", "reply_to": 9999}
+        )
+        assert gone.status == 404
+
+
 async def test_the_second_user_and_the_language_switch_reach_the_bot(
     page: aiohttp.ClientSession,
 ) -> None:
