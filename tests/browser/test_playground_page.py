@@ -34,12 +34,20 @@ def test_a_newcomer_gets_avatars_browses_deletes_and_pays_in_the_browser(
     browser.save_screenshot(str(screenshots / "1-start.png"))
 
     ada.attach_photo(selfie, caption="red cape")
-    first = ada.wait_bot_message("20 credits left")
-    assert first.find_element(By.CSS_SELECTOR, "img.photo").get_attribute("naturalWidth") != "0"
+    ada.until(
+        lambda: (
+            ada.wait_bot_message("20 credits left")
+            .find_element(By.CSS_SELECTOR, "img.photo")
+            .get_attribute("naturalWidth")
+            not in ("0", None)
+            or None
+        ),
+        "the avatar's picture did not load",
+    )
     ada.wait_gone("Creating your superhero")  # the status message was deleted, live
     browser.save_screenshot(str(screenshots / "2-avatar.png"))
 
-    ada.press(first, "Again")
+    ada.press(ada.wait_bot_message("20 credits left"), "Again")
     ada.wait_bot_message("10 credits left")
 
     ada.type("/gallery")
