@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import os
+import tempfile
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -113,16 +115,25 @@ def prepare_image_sync(
     im.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
     rgb = _to_srgb(_upright(im))
     rgb.info.clear()  # Pillow re-emits e.g. a JPEG comment from info; keep no metadata at all
-    out = io.BytesIO()
-    rgb.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     width, height = rgb.size
     return PreparedImage(
-        jpeg=out.getvalue(),
+        jpeg=_encode_jpeg(rgb),
         width=width,
         height=height,
         aspect_ratio=nearest_aspect_ratio(width, height),
         source_format=source_format,
     )
+
+
+def _encode_jpeg(rgb: Image.Image) -> bytes:
+    """Encode into a real file descriptor: only then does Pillow release the GIL while it
+    encodes (into BytesIO it holds it ~200 ms per photo, and the bot's event loop stalls).
+    A memfd lives in memory and is gone once closed; elsewhere an unlinked temporary file."""
+    memfd = getattr(os, "memfd_create", None)
+    with open(memfd("intake-jpeg"), "w+b") if memfd else tempfile.TemporaryFile() as out:
+        rgb.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+        out.seek(0)
+        return out.read()
 
 
 def _to_working_mode(im: Image.Image) -> Image.Image:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bench import burst, dbwork, gallery, ledger, memory, overhead, startup
+from bench import burst, dbwork, gallery, intake, ledger, memory, overhead, startup
 
 pytestmark = pytest.mark.slow
 
@@ -108,3 +108,14 @@ def test_ledger_measures_submissions_and_keeps_balances_equal_to_ledger_sums(
         assert row["invariants"]["balances_equal_ledger_sums"]
     submits = [r for r in figures["results"] if r["operation"] == "submit"]
     assert all(r["invariants"]["generations"] == r["completed"] for r in submits)
+
+
+def test_intake_reports_peak_rise_for_bombs_and_photos_at_once(tmp_path: Path) -> None:
+    figures = run_quick(intake.main, "intake", tmp_path)
+
+    rows = figures["results"]
+    assert {r["case"] for r in rows} == {"bombs", "photos"}
+    for row in rows:
+        assert row["peak_rss_bytes"] >= row["rss_before_bytes"] > 0
+        assert len(row["outcomes"]) == figures["plan"]["at_once"]
+        assert {"rise_bytes", "wall_seconds", "loop_max_stall_seconds"} <= set(row)
