@@ -7,7 +7,9 @@ calls together, while a ticker measures how long the event loop ever waited (the
 others meanwhile). Cases:
 
 1. bombs: the issue's 207 KiB PNG of 7071×7071 RGBA (under the 50 MP cap), N at once;
-2. photos: 12 MP phone photos (4032×3024 noise JPEG, a few MB each), N at once.
+2. photos: 12 MP phone photos (4032×3024 noise JPEG, a few MB each), N at once;
+3. model: one upload per format and mode, its measured peak rise against the peak that
+   `core.image_budget` predicts from its header (the budget is only as good as this model).
 
 `--before REV` also runs every case on `core/` as it was at REV (extracted with `git archive`
 into a temporary directory), so the figures show before and after the fix.
@@ -38,6 +40,7 @@ from bench.common import (
     scratch_dir,
     table,
 )
+from core.image_header import MAX_PIXELS, check_header, open_upload, planned_cost
 from tests.fakes import images
 
 NAME = "intake"
@@ -50,10 +53,38 @@ class Plan:
     at_once: int
     bomb_side: int
     photo_size: tuple[int, int]
+    model_scale: float  # of the model cases' sizes below
 
 
-FULL = Plan(at_once=6, bomb_side=7071, photo_size=(4032, 3024))
-QUICK = Plan(at_once=2, bomb_side=7071, photo_size=(1600, 1200))
+FULL = Plan(at_once=6, bomb_side=7071, photo_size=(4032, 3024), model_scale=1.0)
+QUICK = Plan(at_once=2, bomb_side=7071, photo_size=(1600, 1200), model_scale=0.25)
+
+
+def model_uploads(scale: float) -> dict[str, bytes]:
+    """One in-budget upload per decoder path; flat images, as pixels cost the same memory."""
+
+    def side(n: int) -> int:
+        return max(64, int(n * scale))
+
+    w, h = side(4032), side(3024)
+    return {
+        "JPEG RGB 12 MP": images.jpeg(w, h),
+        "JPEG CMYK": images.jpeg(side(3000), side(2000), (0, 0, 0, 0), mode="CMYK"),
+        "PNG RGB": images.flat_png(w, h, mode="RGB"),
+        "PNG RGBA": images.flat_png(side(2800), side(2800), mode="RGBA"),
+        "PNG 16-bit RGBA": images.flat_png(side(2800), side(2800), mode="RGBA", bit_depth=16),
+        "PNG 16-bit grey": images.flat_png(side(5000), side(5000), mode="L", bit_depth=16),
+        "PNG paletted + tRNS": images.paletted_png_with_transparency(side(2800), side(2800)),
+        "WebP RGB": images.webp(side(2600), side(2000)),
+        "HEIC 12 MP": images.heic(w, h),
+    }
+
+
+def modelled_bytes(data: bytes) -> int:
+    im = open_upload(data)
+    check_header(im, MAX_PIXELS)
+    return planned_cost(im).peak_bytes
+
 
 # Runs in the child, against whichever `core/` is first on its path; uses only what every
 # version of intake has (`prepare_image(data)`), so old checkouts can be measured too.
@@ -151,6 +182,22 @@ def run(plan: Plan, out: Path, before: str | None) -> JsonDict:
                 print(f"[{NAME}] {case} ×{plan.at_once} on {label} ...", flush=True)
                 row = run_case(root, path, warm, plan.at_once)
                 rows.append({"case": case, "code": label, "upload_bytes": len(data), **row})
+        model: list[JsonDict] = []
+        for case, data in model_uploads(plan.model_scale).items():
+            print(f"[{NAME}] model: {case} ...", flush=True)
+            path = work / "model.bin"
+            path.write_bytes(data)
+            row = run_case(REPO_ROOT, path, warm, 1)
+            predicted = modelled_bytes(data)
+            model.append(
+                {
+                    "case": case,
+                    "measured_rise_bytes": row["rise_bytes"],
+                    "modelled_bytes": predicted,
+                    "measured_over_modelled": row["rise_bytes"] / predicted,
+                    "outcome": row["outcomes"][0],
+                }
+            )
     payload: JsonDict = {
         "benchmark": NAME,
         "machine": machine(),
@@ -163,6 +210,7 @@ def run(plan: Plan, out: Path, before: str | None) -> JsonDict:
         },
         "target_rise_bytes": TARGET_RISE,
         "results": rows,
+        "model": model,
     }
     save_json(out, NAME, payload)
     plot(payload, out)
@@ -204,7 +252,21 @@ def report(payload: JsonDict) -> str:
         for r in payload["results"]
     ]
     headers = ["case", "code", "upload KiB", "RSS before MiB", "peak rise MiB", "wall s", "CPU s"]
-    return table([*headers, "max loop stall ms", "outcome"], rows)
+    model = [
+        [
+            m["case"],
+            f"{m['measured_rise_bytes'] / MB:.0f}",
+            f"{m['modelled_bytes'] / MB:.0f}",
+            f"{m['measured_over_modelled']:.2f}",
+            m["outcome"],
+        ]
+        for m in payload["model"]
+    ]
+    return (
+        table([*headers, "max loop stall ms", "outcome"], rows)
+        + "\n\n"
+        + table(["one upload", "measured peak rise MiB", "modelled MiB", "ratio", "outcome"], model)
+    )
 
 
 def main(argv: list[str] | None = None) -> JsonDict:

@@ -6,7 +6,7 @@ what matters is the bytes Pillow holds at the worst moment of `core.intake`'s pi
 mode Pillow will decode into, so the cost of the bit depth and channels is counted, not just
 the pixels: Pillow keeps 1 byte per pixel for L/P/1, 2 for 16-bit grey (I;16) and 4 for
 everything else (RGB is padded to 4; 16-bit colour is narrowed to 8 bits while decoding).
-`tests/unit/test_intake.py` checks the model against measured peaks.
+`python -m bench.intake` checks the model against measured peaks (bench/README.md, "intake").
 """
 
 from __future__ import annotations

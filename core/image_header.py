@@ -20,7 +20,7 @@ from core.errors import (
     ImageTooSmall,
     NotAnImage,
 )
-from core.image_budget import decode_cost, fit
+from core.image_budget import DecodeCost, decode_cost, fit
 
 pillow_heif.register_heif_opener()
 
@@ -82,17 +82,9 @@ def check_header(im: Image.Image, max_pixels: int) -> str:
     return source_format
 
 
-def plan_decode(im: Image.Image, max_decode_bytes: int) -> None:
-    """Shrink JPEGs in the decoder (DCT scaling), then refuse what would still cost too much.
-
-    Only one frame is ever decoded: animations are refused above, and a MPO or HEIF file's
-    extra images (depth maps, bursts) are never loaded.
-    """
-    if im.format in ("JPEG", "MPO"):
-        im.draft("RGB" if im.mode == "RGB" else None, fit(im.size))
-    cost = decode_cost(
-        _SOURCE_FORMATS[im.format or ""], im.mode, im.size, transparent=is_transparent(im)
-    )
+def plan_decode(im: Image.Image, max_decode_bytes: int) -> DecodeCost:
+    """Set up the cheapest decode, then refuse it if it would still cost too much memory."""
+    cost = planned_cost(im)
     if cost.peak_bytes > max_decode_bytes:
         raise ImageOverDecodeBudget(
             width=cost.width,
@@ -101,6 +93,19 @@ def plan_decode(im: Image.Image, max_decode_bytes: int) -> None:
             needed=cost.peak_bytes,
             budget=max_decode_bytes,
         )
+    return cost
+
+
+def planned_cost(im: Image.Image) -> DecodeCost:
+    """Shrink JPEGs in the decoder (DCT scaling), then model what decoding will hold.
+
+    Only one frame is ever decoded: animations are refused by `check_header`, and a MPO or
+    HEIF file's extra images (depth maps, bursts) are never loaded.
+    """
+    if im.format in ("JPEG", "MPO"):
+        im.draft("RGB" if im.mode == "RGB" else None, fit(im.size))
+    source_format = _SOURCE_FORMATS[im.format or ""]
+    return decode_cost(source_format, im.mode, im.size, transparent=is_transparent(im))
 
 
 def is_transparent(im: Image.Image) -> bool:

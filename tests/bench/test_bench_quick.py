@@ -119,3 +119,7 @@ def test_intake_reports_peak_rise_for_bombs_and_photos_at_once(tmp_path: Path) -
         assert row["peak_rss_bytes"] >= row["rss_before_bytes"] > 0
         assert len(row["outcomes"]) == figures["plan"]["at_once"]
         assert {"rise_bytes", "wall_seconds", "loop_max_stall_seconds"} <= set(row)
+    assert figures["model"]
+    for case in figures["model"]:
+        assert case["outcome"] == "PreparedImage"
+        assert {"measured_rise_bytes", "modelled_bytes", "measured_over_modelled"} <= set(case)
