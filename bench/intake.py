@@ -73,7 +73,7 @@ def model_uploads(scale: float) -> dict[str, bytes]:
         "PNG RGB": images.flat_png(w, h, mode="RGB"),
         "PNG RGBA": images.flat_png(side(2800), side(2800), mode="RGBA"),
         "PNG 16-bit RGBA": images.flat_png(side(2800), side(2800), mode="RGBA", bit_depth=16),
-        "PNG 16-bit grey": images.flat_png(side(5000), side(5000), mode="L", bit_depth=16),
+        "PNG 16-bit grey": images.flat_png(side(4000), side(4000), mode="L", bit_depth=16),
         "PNG paletted + tRNS": images.paletted_png_with_transparency(side(2800), side(2800)),
         "WebP RGB": images.webp(side(2600), side(2000)),
         "HEIC 12 MP": images.heic(w, h),

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 
 MiB = 1024 * 1024
 # Default budget for one decode. Two decode at once (core.intake's pool), so decoding stays
-# under 2 × 128 MiB whatever arrives, while a 12 MP phone photo passes (JPEG ~87 MiB, HEIC
-# ~110 MiB); a 24 MP HEIC sent as a file does not (sent as a photo, Telegram shrinks it).
+# under 2 × 128 MiB whatever arrives, while a 12 MP phone photo passes (JPEG ~90 MiB, HEIC
+# ~113 MiB); a 24 MP HEIC sent as a file does not (sent as a photo, Telegram shrinks it).
 DECODE_BUDGET_BYTES = 128 * MiB
 MAX_SIDE = 2048  # product.md §5: downscale before sending to the model
 _ENCODER_BYTES = 8 * MiB  # flattening to RGB and writing the JPEG, at ≤ MAX_SIDE
 
 _NARROW_MODES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 # Bytes per pixel a decoder holds besides Pillow's own image while decoding (measured, see
-# bench/README.md "intake"): libwebp keeps its canvas and hands Pillow a copy of it; libheif's
-# output is released row by row. JPEG and PNG decode row by row straight into the image.
+# bench/README.md "intake"): libwebp keeps its canvas and hands Pillow a copy of it; pillow-heif
+# holds libheif's decoded rows. JPEG and PNG decode row by row straight into the image.
 _DECODER_EXTRA = {"WEBP": 10, "HEIF": 2}
 _GREY16 = ("I;16", "I;16B", "I;16L", "I;16N")
 
