@@ -255,10 +255,10 @@ class LedgerAndJobs(RuleBasedStateMachine):
         self,
     ) -> tuple[dict[int, int], dict[int, int], list[tuple[str, int, str]], list[str]]:
         async with unit_of_work(self.driver.sessions) as session:
-            balances = dict((await session.execute(select(User.id, User.credits))).tuples().all())
+            balances = dict((await session.execute(select(User.id, User.credits))).all())
             entries = (await session.execute(select(LedgerEntry))).scalars().all()
             query = select(Generation.id, Generation.user_id, Generation.status)
-            rows = (await session.execute(query)).tuples().all()
+            rows = (await session.execute(query)).all()
         sums: Counter[int] = Counter()
         for entry in entries:
             sums[entry.user_id] += entry.delta
@@ -281,7 +281,7 @@ class LedgerAndJobs(RuleBasedStateMachine):
                 .where(Generation.status == Status.COMPLETED)
                 .order_by(Generation.user_id, Generation.source_message_id)
             )
-            return list((await session.execute(query)).tuples().all())
+            return list((await session.execute(query)).all())
 
     async def _expire_leases(self) -> None:
         async with unit_of_work(self.driver.sessions) as session:

@@ -71,3 +71,27 @@ def test_compose_stays_within_postgres_default_connection_limit() -> None:
         budget += (size + overflow) * services[name].get("deploy", {}).get("replicas", 1)
 
     assert budget <= 100 - 10  # PostgreSQL's default max_connections, minus room for admin
+
+
+def lint_commands() -> list[str]:
+    """The commands of `make lint`, without the $(BIN)/ prefix."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert recipe is not None
+    return [line.strip().removeprefix("$(BIN)/") for line in recipe.group(1).splitlines()]
+
+
+def test_pre_commit_runs_what_make_lint_runs_with_the_projects_own_tools() -> None:
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+
+    assert {repo["repo"] for repo in config["repos"]} == {"local"}
+    assert {hook["language"] for hook in hooks} == {"system"}
+    entries = [hook["entry"].removeprefix(".venv/bin/") for hook in hooks]
+    for command in lint_commands():
+        tool, *args = command.split()
+        assert any(
+            entry.split()[0] == tool
+            and all(a in entry.split() for a in args if not (ROOT / a).exists())
+            for entry in entries
+        ), f"`make lint` runs `{command}` but no pre-commit hook does"
