@@ -94,6 +94,8 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
             await services.image_model.check_models()  # warns only; bounded to a few seconds
         alerts.use_accounts(services.avatars.user)
         metrics.track_in_flight(lambda: services.pool.in_flight)
+        if isinstance(application.bot.rate_limiter, PriorityRateLimiter):
+            application.bot.rate_limiter.coming = lambda: services.pool.in_flight  # one avatar each
         await services.pool.start()
         if settings.health_port:
             application.bot_data.health = start_health_server(

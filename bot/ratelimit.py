@@ -49,11 +49,13 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         self._max_retries = max_retries
         self._groups: dict[int | str, AsyncLimiter] = {}
         self.skipped = 0
+        self.coming: Callable[[], int] = lambda: 0  # essential sends on their way (avatars)
 
     @property
     def saturated(self) -> bool:
-        """Essential sends are queueing, or half the window is spent: skip cosmetic sends."""
-        return self.budget.busy()
+        """Skip cosmetic sends: essential ones queue, half the window is spent, or a second's
+        worth of avatars is on its way (a burst: a status message now delays an avatar later)."""
+        return self.budget.busy() or self.coming() >= self.budget.window.policy.limit
 
     @property
     def limited(self) -> int:

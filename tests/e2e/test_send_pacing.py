@@ -37,3 +37,17 @@ async def test_a_burst_of_photos_gets_every_avatar_without_a_429(world: BotWorld
     assert isinstance(limiter, PriorityRateLimiter)
     assert limiter.limited == 0
     assert {row.status for row in await world.settled(timeout=30)} == {"completed"}
+
+
+async def test_the_limiter_sees_the_avatars_on_their_way(world: BotWorld) -> None:
+    limiter = world.app.bot.rate_limiter
+    assert isinstance(limiter, PriorityRateLimiter)
+    user = await world.started_user(1)
+    world.model.latency = 2.0
+    await user.send_photo(images.jpeg(320, 240))
+    async with asyncio.timeout(15):
+        while world.services.pool.in_flight == 0:
+            await asyncio.sleep(0.01)
+
+    assert limiter.coming() == world.services.pool.in_flight == 1
+    await user.wait_for(is_avatar, timeout=20)

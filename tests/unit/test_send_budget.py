@@ -187,6 +187,16 @@ async def test_under_saturation_chat_actions_are_skipped() -> None:
     assert limiter.skipped == 1
 
 
+async def test_a_second_of_avatars_on_their_way_counts_as_saturated() -> None:
+    limiter = PriorityRateLimiter(per_second=30)
+    assert not limiter.saturated
+    limiter.coming = lambda: 30  # generations in flight, each to send an avatar
+
+    assert limiter.saturated
+    assert await send(limiter, Recorder(), "sendChatAction", "action") is True
+    assert limiter.skipped == 1
+
+
 async def test_requests_without_a_chat_are_not_counted_as_sends() -> None:
     limiter, recorder = PriorityRateLimiter(per_second=1), Recorder()
     for _ in range(3):
