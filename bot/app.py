@@ -28,6 +28,7 @@ from core.events import EventFanout, JobEvents
 from core.image_model import ImageModel
 from core.openrouter import OpenRouterImageModel
 from core.settings import Settings
+from core.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
         alerts.use_accounts(services.avatars.user)
         metrics.track_in_flight(lambda: services.pool.in_flight)
         if isinstance(application.bot.rate_limiter, PriorityRateLimiter):
-            application.bot.rate_limiter.coming = lambda: services.pool.in_flight  # one avatar each
+            application.bot.rate_limiter.coming = _sends_coming(application, services.pool)
         await services.pool.start()
         if settings.health_port:
             application.bot_data.health = start_health_server(
@@ -110,6 +111,18 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
         log.info("started: workers=%d receive=%s", settings.workers, receive)
 
     return post_init
+
+
+def _sends_coming(application: BotApplication, pool: WorkerPool) -> Callable[[], int]:
+    """Messages on their way: each update being handled or queued answers at least once, each
+    generation in flight sends an avatar. A burst shows here before it fills the send queue."""
+    processor = application.update_processor
+
+    def coming() -> int:
+        updates = processor.current_concurrent_updates + application.update_queue.qsize()
+        return updates + pool.in_flight
+
+    return coming
 
 
 def _stopper(settings: Settings) -> Hook:
