@@ -107,6 +107,25 @@ class BotApiEmulator:
             self._users[user_id] = FakeUser(self._state, user)
         return self._users[user_id]
 
+    def enable_inline(self, *, feedback: bool = True) -> None:
+        """What /setinline (and /setinlinefeedback) in @BotFather do for a real bot."""
+        self._state.bot_user["supports_inline_queries"] = True
+        self._state.inline_feedback = feedback
+
+    def sticker_set(self, name: str) -> JsonDict | None:
+        """A sticker set as Telegram holds it (None if never created); `deleted` if the user
+        removed it."""
+        found = self._state.sticker_sets.get(name.lower())
+        return copy.deepcopy(found) if found else None
+
+    @property
+    def sticker_set_limit(self) -> int:
+        return self._state.sticker_set_limit
+
+    @sticker_set_limit.setter
+    def sticker_set_limit(self, count: int) -> None:
+        self._state.sticker_set_limit = count
+
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Calls `listener` after every change (a message, edit, deletion, chat action, answer);
         returns the function that unsubscribes it. Listeners run synchronously: keep them cheap."""

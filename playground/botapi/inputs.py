@@ -61,6 +61,9 @@ async def _source(st: EmulatorState, req: ApiRequest, value: Any, part: str) -> 
     return stored
 
 
+file_source = _source  # public name for the other method modules (stickers)
+
+
 async def photo_input(st: EmulatorState, req: ApiRequest, value: Any, part: str) -> list[JsonDict]:
     source = await _source(st, req, value, part)
     if isinstance(source, StoredFile):

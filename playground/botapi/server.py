@@ -19,13 +19,19 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from . import api_messages, api_misc, api_payments
+from . import api_inline, api_messages, api_misc, api_payments, api_stickers
 from .errors import ApiError, JsonDict
 from .media import Upload, is_local_url
 from .rules import is_message_method
 from .state import ApiCall, ApiRequest, EmulatorState
 
-HANDLERS = {**api_messages.HANDLERS, **api_misc.HANDLERS, **api_payments.HANDLERS}
+HANDLERS = {
+    **api_messages.HANDLERS,
+    **api_misc.HANDLERS,
+    **api_payments.HANDLERS,
+    **api_inline.HANDLERS,
+    **api_stickers.HANDLERS,
+}
 _BY_LOWER = {name.lower(): name for name in HANDLERS}
 _MAX_BODY = 64 * 1024 * 1024
 # Form fields that are strings in the Bot API: never JSON-decode them ("123" stays text).
@@ -36,6 +42,7 @@ currency start_parameter provider_data error_message telegram_payment_charge_id 
 language_code action emoji photo document video animation audio voice sticker video_note
 thumbnail business_connection_id message_effect_id phone_number first_name last_name vcard
 performer file_name address foursquare_id
+inline_query_id next_offset
 """
 _RAW_STRING_FIELDS = frozenset(_RAW_STRING_WORDS.split())
 

@@ -210,6 +210,12 @@ class EmulatorState:
         self.latency = 0.0
         self.callback_timeout = 15.0
         self.pre_checkout_timeout = 10.0
+        # Inline mode (off until enabled, as in @BotFather) and sticker sets by lower-case name.
+        self.inline_queries: dict[str, Any] = {}
+        self.inline_feedback = False
+        self.inline_timeout = 10.0
+        self.sticker_sets: dict[str, JsonDict] = {}
+        self.sticker_set_limit = 120
         self.closing = False
         self._seq = 0
 

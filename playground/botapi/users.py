@@ -12,10 +12,11 @@ from .errors import JsonDict
 from .formatting import utf16_len
 from .media import default_meta, media_object, open_image, sample_image, store_photo
 from .state import ChatState, EmulatorState, QueryState
+from .user_inline import UserInline
 from .user_payments import UserPayments
 
 
-class FakeUser(UserPayments):
+class FakeUser(UserPayments, UserInline):
     """One user and their private chat with the bot (chat.id == user.id)."""
 
     def __init__(self, state: EmulatorState, user: JsonDict) -> None:
@@ -61,17 +62,20 @@ class FakeUser(UserPayments):
     def transcript(self) -> list[str]:
         return list(self._chat.transcript)
 
-    def block(self) -> None:
-        """The bot's sends here now answer 403; the bot gets a my_chat_member update."""
-        self._set_blocked(True)
+    def block(self, *, notify: bool = True) -> None:
+        """The bot's sends here now answer 403; the bot gets a my_chat_member update (unless
+        `notify` is False: an update the bot never saw, e.g. dropped while it was down)."""
+        self._set_blocked(True, notify=notify)
 
     def unblock(self) -> None:
         self._set_blocked(False)
 
-    def _set_blocked(self, blocked: bool) -> None:
+    def _set_blocked(self, blocked: bool, *, notify: bool = True) -> None:
         if self._chat.blocked == blocked:
             return
         self._chat.blocked = blocked
+        if not notify:
+            return
         bot = self._st.bot_user
         member = {"status": "member", "user": bot}
         kicked = {"status": "kicked", "user": bot, "until_date": 0}
