@@ -92,7 +92,8 @@ def running_playground(chromium_ready: None, tmp_path: Path) -> Iterator[Running
             if line.startswith("Playground: "):
                 found.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     if not found.wait(90):
         process.kill()
         pytest.fail("the playground did not print its address:\n" + "".join(output))
@@ -107,6 +108,10 @@ def running_playground(chromium_ready: None, tmp_path: Path) -> Iterator[Running
                 process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+        reader.join(10)  # it ends at the pipe's EOF
+        assert process.stdout is not None
+        process.stdout.close()
 
 
 @pytest.fixture
