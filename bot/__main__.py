@@ -11,9 +11,6 @@ import asyncio
 import logging
 import signal
 import sys
-from urllib.parse import urlsplit
-
-from telegram import Update
 
 from bot.app import build_application
 from bot.lifecycle import running
@@ -82,31 +79,35 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_receiver(settings: Settings) -> None:
-    application = build_application(settings)
-    if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        application.run_webhook(
-            listen=settings.webhook_listen or "0.0.0.0",  # noqa: S104 - a server listens
-            port=settings.webhook_port or 8443,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    """Polling, or the webhook when WEBHOOK_URL is set; every update goes through the durable
+    inbox (stored before Telegram forgets it). SIGINT or SIGTERM stops it cleanly."""
+    asyncio.run(_serve(settings, receive=True))
 
 
 async def run_worker(settings: Settings) -> None:
     """Generations only: claims jobs and delivers avatars through the Bot API itself."""
+    await _serve(settings, receive=False)
+
+
+async def _serve(settings: Settings, *, receive: bool) -> None:
     stop = asyncio.Event()
+    failure: list[BaseException] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running(build_application(settings, receive=False), poll=False):
-        log.info("worker running; SIGTERM stops it")
+
+    def failed(error: BaseException) -> None:
+        failure.append(error)
+        stop.set()
+
+    role = "receiver" if receive else "worker"
+    application = build_application(settings, receive=receive)
+    async with running(application, poll=receive, on_failure=failed):
+        log.info("%s running; SIGTERM stops it", role)
         await stop.wait()
-    log.info("worker stopped")
+    if failure:
+        raise failure[0]
+    log.info("%s stopped", role)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ class Overrides:
 def build_application(
     settings: Settings, *, overrides: Overrides | None = None, receive: bool = True
 ) -> BotApplication:
-    """The real Application; `receive=False` builds a worker that never polls."""
+    """The real Application; `receive=False` builds a worker that never receives updates.
+
+    PTB's Updater is left out: updates come through the durable inbox (bot/lifecycle.py)."""
     chosen = overrides or Overrides()
     metrics = Metrics()
     builder = (
@@ -67,9 +69,8 @@ def build_application(
         .post_init(_opener(settings, chosen, receive=receive))
         .post_stop(_stopper(settings))
         .post_shutdown(_closer)
+        .updater(None)
     )
-    if not receive:
-        builder = builder.updater(None)
     application: BotApplication = builder.build()  # type: ignore[assignment]
     if receive:
         register_handlers(application, rate_limit_per_minute=settings.rate_limit_per_minute)

@@ -130,3 +130,24 @@ class Payment(Base):
     stars: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class TelegramUpdate(Base):
+    """An update from Telegram, stored before its offset is confirmed (the durable inbox).
+
+    `payload` is the raw JSON as Telegram sent it; a row is claimed with a lease while a
+    receiver processes it, and pruned some days after it ended (`done` or given up).
+    """
+
+    __tablename__ = "telegram_updates"
+    __table_args__ = (Index("ix_telegram_updates_status_id", "status", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -127,6 +127,10 @@ class Settings(DatabaseSettings):
         default_factory=lambda: _parse_packs("50:50,120:100,300:200")
     )
     referral_bonus: int = Field(default=10, ge=0)
+    # The durable inbox of Telegram updates (core/inbox.py).
+    inbox_lease_seconds: float = Field(default=15.0, gt=0)
+    inbox_max_attempts: int = Field(default=5, ge=1)
+    inbox_retention_days: float = Field(default=7.0, gt=0)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from .api_messages import Handler, deliver
+from .api_stars import record_refund
 from .errors import JsonDict, bad_request
 from .rules import QUERY_TOO_OLD, button_labels, check_invoice
 from .state import ApiRequest, EmulatorState
@@ -54,6 +55,7 @@ async def refund_star_payment(st: EmulatorState, req: ApiRequest) -> bool:
         raise bad_request("CHARGE_ALREADY_REFUNDED")
     charge.refunded = True
     st.refunds.append(dict(req.params))
+    record_refund(st, charge_id, charge)
     if charge.user_id in st.chats:
         line = f"bot refunds {charge.total_amount} {charge.currency} ({charge_id})"
         st.note(st.chats[charge.user_id], line)

@@ -161,6 +161,30 @@ class BotApiEmulator:
         hold = self._state.holds[method] = Hold(method, after=after)
         return hold
 
+    def hold_after_update(self, update_id: int) -> Hold:
+        """Once a getUpdates answer has carried `update_id`, park every later request except
+        getUpdates (which still confirms offsets, as Telegram does on arrival) until the Hold
+        is released or discarded: the bot has the update and cannot act on it yet."""
+        hold = Hold("*", after=False, after_update=update_id)
+        self._state.holds["*"] = hold
+        return hold
+
+    def confirmed(self, update_id: int) -> bool:
+        """Telegram no longer keeps this update: it was delivered and a later offset (or a
+        2xx webhook answer) confirmed it; a replay counts once it is delivered and confirmed
+        again."""
+        queue = self._state.updates
+        if update_id not in queue.history:
+            return False
+        return update_id not in queue.replays and all(
+            u["update_id"] != update_id for u in queue.pending
+        )
+
+    @property
+    def star_transactions(self) -> list[JsonDict]:
+        """The bot's Stars history, oldest first (getStarTransactions answers newest first)."""
+        return [dict(t) for t in self._state.star_transactions]
+
     def push_update(self, kind: str, payload: JsonDict) -> int:
         return self._state.updates.push(kind, copy.deepcopy(payload))
 

@@ -20,9 +20,12 @@ _DROPPED = ApiError(502, "Bad Gateway: the connection was dropped")
 class Hold:
     """Parks calls of one method until released; `arrivals` counts every call it parked."""
 
-    def __init__(self, method: str, *, after: bool) -> None:
+    def __init__(self, method: str, *, after: bool, after_update: int | None = None) -> None:
         self.method = method
         self.after = after
+        # For `emu.hold_after_update`: parks only once getUpdates has served this update.
+        self.after_update = after_update
+        self.armed = after_update is None
         self.arrivals = 0
         self._open = asyncio.Event()
         self._discarded = False
@@ -45,6 +48,12 @@ class Hold:
         """Wait until at least `count` calls are (or were) parked here."""
         async with asyncio.timeout(timeout), self._arrived:
             await self._arrived.wait_for(lambda: self.arrivals >= count)
+
+    def arm_if_served(self, updates: object) -> None:
+        if isinstance(updates, list) and any(
+            isinstance(u, dict) and u.get("update_id") == self.after_update for u in updates
+        ):
+            self.armed = True
 
     def release(self) -> None:
         """Let parked and later calls through."""

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from . import api_inline, api_messages, api_misc, api_payments, api_stickers
+from . import api_inline, api_messages, api_misc, api_payments, api_stars, api_stickers
 from .errors import ApiError, JsonDict
 from .media import Upload, is_local_url
 from .rules import is_message_method
@@ -31,6 +31,7 @@ HANDLERS = {
     **api_payments.HANDLERS,
     **api_inline.HANDLERS,
     **api_stickers.HANDLERS,
+    **api_stars.HANDLERS,
 }
 _BY_LOWER = {name.lower(): name for name in HANDLERS}
 _MAX_BODY = 64 * 1024 * 1024
@@ -135,11 +136,18 @@ class ApiServer:
             if st.latency > 0:
                 await asyncio.sleep(st.latency)
             call.response = await self._held_dispatch(ApiRequest(call.method, call.params, files))
+            after_update = st.holds.get("*")
+            if after_update is not None and call.method == "getUpdates":
+                after_update.arm_if_served(call.response.get("result"))
         return _json(call.response)
 
     async def _held_dispatch(self, req: ApiRequest) -> JsonDict:
         """`_dispatch`, parked before or after execution while a test holds the method."""
         hold = self._state.holds.get(req.method)
+        if hold is None:
+            hold = self._state.holds.get("*")  # emu.hold_after_update
+            if hold is not None and (req.method == "getUpdates" or not hold.armed):
+                return await self._dispatch(req)
         if hold is None or not hold.active:
             return await self._dispatch(req)
         if not hold.after:

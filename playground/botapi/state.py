@@ -57,6 +57,7 @@ class Charge:
     currency: str
     total_amount: int
     refunded: bool = False
+    payload: str = ""  # the invoice payload, as getStarTransactions reports it
 
 
 @dataclass
@@ -201,6 +202,8 @@ class EmulatorState:
         self.invoices: dict[tuple[int, int], JsonDict] = {}
         self.charges: dict[str, Charge] = {}
         self.refunds: list[JsonDict] = []
+        # The bot's Stars history, oldest first (getStarTransactions answers newest first).
+        self.star_transactions: list[JsonDict] = []
         self.commands: dict[tuple[str, str], list[JsonDict]] = {}
         self.menu_buttons: dict[int | None, JsonDict] = {}
         self.bot_texts: dict[str, str] = {}

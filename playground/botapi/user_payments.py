@@ -10,6 +10,7 @@ import copy
 import secrets
 import time
 
+from .api_stars import record_payment, record_refund
 from .errors import JsonDict
 from .state import Charge, ChatState, EmulatorState, QueryState
 
@@ -72,10 +73,24 @@ class UserPayments:
         return True, None
 
     async def send_successful_payment(
-        self, payload: str, total_amount: int, charge_id: str, currency: str = "XTR"
+        self,
+        payload: str,
+        total_amount: int,
+        charge_id: str,
+        currency: str = "XTR",
+        *,
+        deliver: bool = True,
     ) -> JsonDict:
-        """A raw successful_payment message, e.g. to replay one the bot already processed."""
-        self._st.charges.setdefault(charge_id, Charge(self.id, currency, total_amount))
+        """A raw successful_payment message, e.g. to replay one the bot already processed.
+
+        A new charge id also enters the bot's Stars history (getStarTransactions);
+        `deliver=False` charges without the bot ever getting the update (only reconciling
+        with getStarTransactions can find it), and returns the message it would have been.
+        """
+        if charge_id not in self._st.charges:
+            charge = Charge(self.id, currency, total_amount, payload=payload)
+            self._st.charges[charge_id] = charge
+            record_payment(self._st, charge_id, charge)
         payment = {
             "currency": currency,
             "total_amount": total_amount,
@@ -84,5 +99,27 @@ class UserPayments:
             "provider_payment_charge_id": "",
         }
         line = f"user paid {total_amount} {currency} ({charge_id})"
+        if not deliver:
+            self._st.note(self._chat, line + " (the update never reaches the bot)")
+            return {"successful_payment": payment}
         self.last_payment = self._post({"successful_payment": payment}, line)
         return self.last_payment
+
+    async def refund_by_telegram(self, charge_id: str) -> JsonDict:
+        """Telegram refunds a payment on its own (a dispute, support): the Stars go back, a
+        `refunded_payment` service message reaches the bot, the history gets a `receiver`."""
+        charge = self._st.charges.get(charge_id)
+        if charge is None or charge.user_id != self.id:
+            raise ValueError(f"{charge_id} is not a charge of user {self.id}")
+        if charge.refunded:
+            raise ValueError(f"{charge_id} was already refunded")
+        charge.refunded = True
+        record_refund(self._st, charge_id, charge)
+        refunded = {
+            "currency": charge.currency,
+            "total_amount": charge.total_amount,
+            "invoice_payload": charge.payload,
+            "telegram_payment_charge_id": charge_id,
+        }
+        line = f"Telegram refunds {charge.total_amount} {charge.currency} ({charge_id})"
+        return self._post({"refunded_payment": refunded}, line)

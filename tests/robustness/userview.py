@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import inbox
 from core.db import unit_of_work
 from core.models import LedgerEntry
 from playground.botapi import FakeUser
@@ -65,3 +66,9 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.02)
+
+
+async def inbox_statuses(world: BotWorld) -> dict[int, str]:
+    """update_id → status in the durable inbox (pending, done, failed)."""
+    async with unit_of_work(world.services.sessions) as session:
+        return await inbox.statuses(session)

@@ -1,0 +1,223 @@
+"""Processing the durable inbox: stored updates → `Application.process_update`, exactly as
+PTB would, but finished only once processing returned.
+
+Receivers (the polling fetch loop, the webhook route) call `accept` with raw updates; it
+stores them claimed by this process and starts processing the new ones, up to the
+Application's `concurrent_updates` at once and in no particular order, as PTB does (holding
+a chat's updates back until the previous one finished cost the burst its concurrency).
+A heartbeat renews the leases of updates held here and claims the ones a dead receiver (or a
+previous run of this one) left behind. An exception escaping `process_update` frees the
+update for a later attempt; after `max_attempts` it is given up with a log line naming it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+
+from bot.context import BotApplication
+from core import inbox
+from core.clock import utcnow
+from core.db import unit_of_work
+from core.inbox import RawUpdate, StoredUpdate
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.05  # finished updates are marked done in batches this often
+CLAIM_BATCH = 100
+RETRY_DELAY_SECONDS = 2.0
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+class UpdateInbox:
+    def __init__(
+        self,
+        application: BotApplication,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        lease_seconds: float,
+        max_attempts: int,
+        retention_days: float,
+        concurrency: int,
+    ) -> None:
+        self.application = application
+        self.sessions = sessions
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.retention = timedelta(days=retention_days)
+        self.owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._slots = asyncio.Semaphore(concurrency)
+        self._held: set[int] = set()  # claimed here, not yet marked done
+        self._started: set[int] = set()
+        self._finished: list[int] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+        self._wake_flush = asyncio.Event()
+
+    async def accept(self, raws: Sequence[RawUpdate]) -> None:
+        """Store the updates (one transaction) and process the new ones; raises when the
+        store failed, so the caller does not confirm them to Telegram."""
+        async with unit_of_work(self.sessions) as session:
+            fresh = await inbox.store(
+                session, raws, owner=self.owner, lease_seconds=self.lease_seconds
+            )
+        self._dispatch(fresh)
+
+    async def start(self) -> None:
+        """Resume what was stored and not finished, then keep leases and the table tidy."""
+        await self._claim()
+        self._loops = [
+            asyncio.create_task(self._heartbeat(), name="inbox-heartbeat"),
+            asyncio.create_task(self._flusher(), name="inbox-flush"),
+        ]
+
+    async def stop(self, grace: float) -> None:
+        """Let running updates finish (up to `grace`), hand back the ones never started."""
+        for loop in self._loops:
+            loop.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in set(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
+        await self._flush()
+        unstarted = sorted(self._held - self._started)
+        try:
+            async with unit_of_work(self.sessions) as session:
+                await inbox.release(session, unstarted, owner=self.owner)
+        except Exception:
+            log.warning("could not hand back %d updates; their lease will", len(unstarted))
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._held)
+
+    def _dispatch(self, stored: Sequence[StoredUpdate]) -> None:
+        for item in stored:
+            self._held.add(item.update_id)
+            task = asyncio.create_task(self._run(item), name=f"update-{item.update_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, item: StoredUpdate) -> None:
+        async with self._slots:
+            self._started.add(item.update_id)
+            ok = await self._process(item)
+        if ok:
+            self._finished.append(item.update_id)
+            self._wake_flush.set()
+        else:
+            await self._retry_later(item)
+
+    async def _process(self, item: StoredUpdate) -> bool:
+        try:
+            update = Update.de_json(item.payload, self.application.bot)
+            await self.application.process_update(update)
+        except Exception:
+            log.exception(
+                "update %d raised (attempt %d of %d)",
+                item.update_id,
+                item.attempts,
+                self.max_attempts,
+            )
+            return False
+        return True
+
+    async def _retry_later(self, item: StoredUpdate) -> None:
+        try:
+            async with unit_of_work(self.sessions) as session:
+                gave_up = await inbox.retry_later(
+                    session,
+                    update_id=item.update_id,
+                    owner=self.owner,
+                    delay_seconds=RETRY_DELAY_SECONDS,
+                    max_attempts=self.max_attempts,
+                )
+        except Exception:
+            log.warning("update %d: could not free it; its lease will", item.update_id)
+            gave_up = False
+        finally:
+            self._held.discard(item.update_id)
+            self._started.discard(item.update_id)
+        if gave_up:
+            log.error("giving up on update %d after %d attempts", item.update_id, item.attempts)
+
+    async def _flusher(self) -> None:
+        while True:
+            await self._wake_flush.wait()
+            await asyncio.sleep(FLUSH_SECONDS)
+            self._wake_flush.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        done, self._finished = self._finished, []
+        if not done:
+            return
+        try:
+            async with unit_of_work(self.sessions) as session:
+                await inbox.finish(session, done)
+        except Exception:
+            log.warning("could not mark %d updates done; retrying", len(done), exc_info=True)
+            self._finished.extend(done)
+            self._wake_flush.set()
+            return
+        self._held.difference_update(done)
+        self._started.difference_update(done)
+
+    async def _heartbeat(self) -> None:
+        period = max(0.2, self.lease_seconds / 3)
+        last_prune = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(period)
+            if self._held:
+                with contextlib.suppress(Exception):
+                    async with unit_of_work(self.sessions) as session:
+                        await inbox.renew(
+                            session,
+                            sorted(self._held),
+                            owner=self.owner,
+                            lease_seconds=self.lease_seconds,
+                        )
+            await self._claim()
+            if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
+                last_prune = loop.time()
+                await self._prune()
+
+    async def _claim(self) -> None:
+        try:
+            async with unit_of_work(self.sessions) as session:
+                claimed, given_up = await inbox.claim(
+                    session,
+                    owner=self.owner,
+                    lease_seconds=self.lease_seconds,
+                    limit=CLAIM_BATCH,
+                    max_attempts=self.max_attempts,
+                )
+        except Exception:
+            log.warning("could not claim stored updates; trying again", exc_info=True)
+            return
+        for update_id in given_up:
+            log.error("giving up on update %d: its attempts ran out", update_id)
+        if claimed:
+            log.info("resuming %d stored updates", len(claimed))
+        self._dispatch(claimed)
+
+    async def _prune(self) -> None:
+        try:
+            async with unit_of_work(self.sessions) as session:
+                pruned = await inbox.prune(session, finished_before=utcnow() - self.retention)
+        except Exception:
+            log.warning("could not prune finished updates", exc_info=True)
+            return
+        if pruned:
+            log.info("pruned %d finished updates", pruned)
