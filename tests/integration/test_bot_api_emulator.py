@@ -29,6 +29,7 @@ from telegram import (
     InputMediaPhoto,
     LabeledPrice,
     Message,
+    TransactionPartnerUser,
     Update,
 )
 from telegram.constants import ParseMode
@@ -543,3 +544,77 @@ async def test_webhook_delivery_to_a_local_receiver(emu: BotApiEmulator, ada: Fa
             await bot.delete_webhook()
     finally:
         await runner.cleanup()
+
+
+async def test_star_transactions_list_payments_and_refunds_newest_first_as_telegram_does(
+    bot: Bot, ada: FakeUser
+) -> None:
+    """getStarTransactions in Telegram's wire format (PTB parses it into its own types): a
+    payment has `source`, a refund `receiver`, both with the charge id as `id`."""
+    await ada.send_successful_payment("v1:pack-a", 50, "stxA")
+    await ada.send_successful_payment("v1:pack-b", 100, "stxB", deliver=False)  # never seen
+    await ada.send_successful_payment("v1:pack-a", 50, "stxA")  # a replay: no new transaction
+    assert await bot.refund_star_payment(ada.id, "stxA")
+
+    history = (await bot.get_star_transactions()).transactions
+    second_page = (await bot.get_star_transactions(offset=1, limit=1)).transactions
+    updates = await bot.get_updates(timeout=0)
+
+    assert [(t.id, t.amount) for t in history] == [("stxA", 50), ("stxB", 100), ("stxA", 50)]
+    refund, unseen, paid = history
+    assert refund.receiver is not None and refund.source is None
+    assert paid.source is not None and paid.receiver is None
+    for partner, payload in ((paid.source, "v1:pack-a"), (refund.receiver, "v1:pack-a")):
+        assert isinstance(partner, TransactionPartnerUser)
+        assert (partner.transaction_type, partner.invoice_payload) == ("invoice_payment", payload)
+        assert partner.user.id == ada.id
+    assert isinstance(unseen.source, TransactionPartnerUser)
+    assert unseen.source.invoice_payload == "v1:pack-b"
+    assert [t.id for t in second_page] == ["stxB"]
+    charges = [u.message.successful_payment.telegram_payment_charge_id for u in updates]  # type: ignore[union-attr]
+    assert charges == ["stxA", "stxA"]  # stxB's update never reached the bot
+    with pytest.raises(BadRequest):
+        await bot.get_star_transactions(limit=101)
+
+
+async def test_a_refund_by_telegram_sends_refunded_payment_and_enters_the_history(
+    bot: Bot, ada: FakeUser
+) -> None:
+    await ada.send_successful_payment("v1:pack-a", 50, "stxA")
+    await ada.refund_by_telegram("stxA")
+
+    updates = await bot.get_updates(timeout=0)
+    history = (await bot.get_star_transactions()).transactions
+
+    refunded = updates[-1].message.refunded_payment  # type: ignore[union-attr]
+    assert refunded is not None
+    assert (refunded.currency, refunded.total_amount) == ("XTR", 50)
+    assert refunded.invoice_payload == "v1:pack-a"
+    assert refunded.telegram_payment_charge_id == "stxA"
+    assert updates[-1].message.from_user.id == ada.id  # type: ignore[union-attr]
+    assert [(t.id, t.receiver is not None) for t in history] == [("stxA", True), ("stxA", False)]
+    with pytest.raises(BadRequest, match=r"(?i)charge_already_refunded"):
+        await bot.refund_star_payment(ada.id, "stxA")  # Telegram already gave the Stars back
+    with pytest.raises(ValueError, match="already refunded"):
+        await ada.refund_by_telegram("stxA")
+
+
+async def test_hold_after_update_parks_the_bots_next_requests_but_not_getupdates(
+    emu: BotApiEmulator, bot: Bot, ada: FakeUser
+) -> None:
+    await ada.send_text("first")
+    first = emu.update_ids()[-1]
+    frozen = emu.hold_after_update(first)
+    await bot.send_message(ada.id, "before it was served")  # not armed yet: passes
+
+    (served,) = await bot.get_updates(timeout=0)
+    parked = asyncio.create_task(bot.send_message(ada.id, "after"))
+    await frozen.arrived()
+    assert not emu.confirmed(first)
+    assert await bot.get_updates(offset=first + 1, timeout=0) == ()  # getUpdates still passes
+    assert emu.confirmed(first) and not parked.done()
+    frozen.release()
+    await parked
+
+    assert served.update_id == first
+    assert [m["text"] for m in ada.messages] == ["before it was served", "after"]
