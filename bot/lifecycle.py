@@ -68,7 +68,6 @@ async def receiving(
         lease_seconds=settings.inbox_lease_seconds,
         max_attempts=settings.inbox_max_attempts,
         retention_days=settings.inbox_retention_days,
-        concurrency=application.update_processor.max_concurrent_updates,
     )
     await box.start()
     fetching: asyncio.Task[None] | None = None

@@ -2,9 +2,10 @@
 PTB would, but finished only once processing returned.
 
 Receivers (the polling fetch loop, the webhook route) call `accept` with raw updates; it
-stores them claimed by this process and starts processing the new ones, up to the
-Application's `concurrent_updates` at once and in no particular order, as PTB does (holding
-a chat's updates back until the previous one finished cost the burst its concurrency).
+stores them claimed by this process and starts processing the new ones through the
+Application's update processor (up to `concurrent_updates` at once), in no particular order,
+as PTB does (holding a chat's updates back until the previous one finished cost a burst its
+concurrency).
 A heartbeat renews the leases of updates held here and claims the ones a dead receiver (or a
 previous run of this one) left behind. An exception escaping `process_update` frees the
 update for a later attempt; after `max_attempts` it is given up with a log line naming it.
@@ -47,7 +48,6 @@ class UpdateInbox:
         lease_seconds: float,
         max_attempts: int,
         retention_days: float,
-        concurrency: int,
     ) -> None:
         self.application = application
         self.sessions = sessions
@@ -55,7 +55,6 @@ class UpdateInbox:
         self.max_attempts = max_attempts
         self.retention = timedelta(days=retention_days)
         self.owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._slots = asyncio.Semaphore(concurrency)
         self._held: set[int] = set()  # claimed here, not yet marked done
         self._started: set[int] = set()
         self._finished: list[int] = []
@@ -109,9 +108,7 @@ class UpdateInbox:
             task.add_done_callback(self._tasks.discard)
 
     async def _run(self, item: StoredUpdate) -> None:
-        async with self._slots:
-            self._started.add(item.update_id)
-            ok = await self._process(item)
+        ok = await self._process(item)
         if ok:
             self._finished.append(item.update_id)
             self._wake_flush.set()
@@ -121,7 +118,13 @@ class UpdateInbox:
     async def _process(self, item: StoredUpdate) -> bool:
         try:
             update = Update.de_json(item.payload, self.application.bot)
-            await self.application.process_update(update)
+            # Through PTB's update processor, as its Updater would: it bounds how many run at
+            # once and counts them (the send budget reads current_concurrent_updates).
+            processing = self._started_processing(item, update)
+            try:
+                await self.application.update_processor.process_update(update, processing)
+            finally:
+                processing.close()  # never started (stopped while waiting for a slot): no warning
         except Exception:
             log.exception(
                 "update %d raised (attempt %d of %d)",
@@ -131,6 +134,10 @@ class UpdateInbox:
             )
             return False
         return True
+
+    async def _started_processing(self, item: StoredUpdate, update: Update) -> None:
+        self._started.add(item.update_id)
+        await self.application.process_update(update)
 
     async def _retry_later(self, item: StoredUpdate) -> None:
         try:

@@ -123,7 +123,12 @@ async def receiver(
         await asyncio.sleep(0.005)  # a handler waits on I/O
 
     app: Application[Any, Any, Any, Any, Any, Any] = (
-        ApplicationBuilder().token(emu.token).base_url(emu.api_base_url).updater(None).build()
+        ApplicationBuilder()
+        .token(emu.token)
+        .base_url(emu.api_base_url)
+        .updater(None)
+        .concurrent_updates(32)
+        .build()
     )
     app.add_handler(TypeHandler(Update, handle))
     engine = create_engine(database_url)
@@ -133,7 +138,6 @@ async def receiver(
         lease_seconds=3.0,
         max_attempts=5,
         retention_days=7,
-        concurrency=32,
     )
     async with app:
         await box.start()
