@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from bot.context import BotApplication
 from bot.polling import fetch_forever
 from bot.update_inbox import UpdateInbox
-from bot.webhook import serve_webhook
 from core.bootstrap import Services
 
 log = logging.getLogger(__name__)
@@ -74,6 +73,8 @@ async def receiving(
     server = None
     try:
         if settings.webhook_url and settings.webhook_secret:
+            from bot.webhook import serve_webhook  # aiohttp costs ~9 MiB: only when serving
+
             server = await serve_webhook(
                 box,
                 url=settings.webhook_url,
