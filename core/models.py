@@ -151,3 +151,16 @@ class TelegramUpdate(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ChatNotice(Base):
+    """A group, supergroup or channel the bot has answered once ("talk to me privately").
+
+    Durable so that several processes and restarts still answer each such chat at most once:
+    the row is inserted before the answer is sent (a lost answer is never repeated).
+    """
+
+    __tablename__ = "chat_notices"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

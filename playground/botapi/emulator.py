@@ -16,6 +16,7 @@ from .errors import ApiError, JsonDict
 from .holds import Hold
 from .server import HANDLERS, ApiServer
 from .state import ApiCall, EmulatorState
+from .user_chats import FakeChat
 from .users import FakeUser
 
 _DEFAULT_FAULTS = {
@@ -106,6 +107,10 @@ class BotApiEmulator:
             user.update({k: v for k, v in extra.items() if v is not None})
             self._users[user_id] = FakeUser(self._state, user)
         return self._users[user_id]
+
+    def group(self, chat_id: int, *, kind: str = "supergroup", title: str = "Group") -> FakeChat:
+        """A group, supergroup or channel the bot is a member of (created on first call)."""
+        return FakeChat(self._state, chat_id, kind, title)
 
     def enable_inline(self, *, feedback: bool = True) -> None:
         """What /setinline (and /setinlinefeedback) in @BotFather do for a real bot."""
