@@ -13,6 +13,7 @@ from .errors import ApiError
 from .holds import Hold
 from .media import sample_image
 from .state import ApiCall
+from .user_albums import SentAlbum
 from .users import FakeUser
 
-__all__ = ["ApiCall", "ApiError", "BotApiEmulator", "FakeUser", "Hold", "sample_image"]
+__all__ = ["ApiCall", "ApiError", "BotApiEmulator", "FakeUser", "Hold", "SentAlbum", "sample_image"]

@@ -128,6 +128,7 @@ class UpdateQueue:
         self.replays: dict[int, bool] = {}  # update_id -> delivered since the replay
         self.allowed: list[str] | None = None
         self.poll_generation = 0
+        self.fetched = 0  # the highest update_id getUpdates has returned
 
     def push(self, kind: str, payload: JsonDict) -> int:
         update_id = self._next_id
@@ -164,6 +165,7 @@ class UpdateQueue:
 
     def mark_delivered(self, updates: list[JsonDict]) -> None:
         for update in updates:
+            self.fetched = max(self.fetched, update["update_id"])
             if update["update_id"] in self.replays:
                 self.replays[update["update_id"]] = True
 

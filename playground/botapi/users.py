@@ -12,12 +12,13 @@ from .errors import JsonDict
 from .formatting import utf16_len
 from .media import default_meta, media_object, open_image, sample_image, store_photo
 from .state import ChatState, EmulatorState, QueryState
+from .user_albums import UserAlbums
 from .user_extras import UserExtras
 from .user_inline import UserInline
 from .user_payments import UserPayments
 
 
-class FakeUser(UserPayments, UserInline, UserExtras):
+class FakeUser(UserPayments, UserInline, UserExtras, UserAlbums):
     """One user and their private chat with the bot (chat.id == user.id)."""
 
     def __init__(self, state: EmulatorState, user: JsonDict) -> None:
