@@ -10,13 +10,14 @@ avatars come from OpenRouter; otherwise from `OfflineImageModel`.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import shutil
 import signal
 import sys
 import tempfile
 import webbrowser
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,7 @@ async def playground(
     key: str | None = None,
     model: ImageModel | None = None,
     configure_logs: bool = False,
+    on_failure: Callable[[BaseException], None] | None = None,
 ) -> AsyncIterator[Playground]:
     """Everything running; `port=0` picks a free one. OSError if the port is taken."""
     async with BotApiEmulator(PLAY_TOKEN, BOT_USERNAME, bot_first_name=BOT_NAME) as emu:
@@ -111,7 +113,7 @@ async def playground(
             await web.TCPSite(runner, HOST, port).start()
             url = f"http://{HOST}:{runner.addresses[0][1]}"
             feed.start()
-            async with running(application):
+            async with running(application, on_failure=on_failure):
                 yield Playground(emu, people, application, settings, url)
         finally:
             await feed.stop()
@@ -127,13 +129,20 @@ def main(*, port: int, open_browser: bool, keep: bool) -> int:
 
 async def _serve(port: int, open_browser: bool, keep: bool) -> int:
     stop = asyncio.Event()
+    failure: list[BaseException] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     scratch = Path(tempfile.mkdtemp(prefix="aivenger-playground-"))
     key = openrouter_key()
+
+    def failed(error: BaseException) -> None:  # the bot's receiver stopped for good
+        failure.append(error)
+        stop.set()
+
     try:
-        async with playground(scratch, port=port, key=key, configure_logs=True) as play:
+        started = playground(scratch, port=port, key=key, configure_logs=True, on_failure=failed)
+        async with started as play:
             print(f"Playground: {play.url}", flush=True)
             model = (
                 "OpenRouter" if key else "offline preview (set OPENROUTER_API_KEY for OpenRouter)"
@@ -142,11 +151,13 @@ async def _serve(port: int, open_browser: bool, keep: bool) -> int:
             if open_browser and not _open_browser(play.url):
                 print("Open the address above in a browser.", flush=True)
             await stop.wait()
-            print("Stopping…", flush=True)
+            print("Stopping…" if not failure else f"The bot stopped: {failure[0]}", flush=True)
     except ConfigError as exc:
         print(f"aivenger: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
         print(
             f"aivenger: cannot listen on {HOST}:{port} ({exc.strerror}); try --port",
             file=sys.stderr,
@@ -157,7 +168,7 @@ async def _serve(port: int, open_browser: bool, keep: bool) -> int:
             print(f"Kept the playground's database and files in {scratch}", flush=True)
         else:
             shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    return 1 if failure else 0
 
 
 def _open_browser(url: str) -> bool:

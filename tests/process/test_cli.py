@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -103,3 +104,16 @@ def test_the_playground_starts_without_any_configuration_and_ctrl_c_stops_it_cle
         assert str(kept[0]) in rest
     else:
         assert kept == []
+
+
+def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_bot(["playground", "--port", str(port), "--no-browser"], tmp_path)
+
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "try --port" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
