@@ -14,10 +14,12 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
+from aiohttp import web
+
 from playground.botapi import BotApiEmulator
 
 JsonDict = dict[str, Any]
-PHOTO_KINDS = ("photo",)
+KEEPALIVE = 15.0  # seconds between comments that keep an idle stream open
 FILE_KINDS = ("document", "sticker", "video", "animation", "audio", "voice", "video_note")
 
 
@@ -116,3 +118,22 @@ class ChatFeed:
             yield queue
         finally:
             self._subscribers.discard(queue)
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        """Server-sent events: one `data:` line of JSON per event, until the feed stops."""
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
+        )
+        await response.prepare(request)
+        async with self.subscribe() as queue:
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEPALIVE)
+                except TimeoutError:
+                    await response.write(b": keep-alive\n\n")
+                    continue
+                if event is None:
+                    break
+                payload = json.dumps(event, ensure_ascii=False)
+                await response.write(f"data: {payload}\n\n".encode())
+        return response

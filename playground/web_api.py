@@ -33,7 +33,6 @@ from playground.web_guard import same_origin_only
 WEB_DIR = Path(__file__).with_name("web")
 MAX_UPLOAD = 25 * 1024 * 1024
 CALLBACK_WAIT = 5.0  # a Telegram client gives up its spinner after a few seconds too
-KEEPALIVE = 15.0
 
 JsonDict = dict[str, Any]
 
@@ -101,20 +100,24 @@ class PlayWeb:
             return web.json_response({"ok": True, "message_id": message["message_id"]})
         form = await request.post()
         user = self._user(form.get("user"))
-        upload = form.get("file")
-        if not isinstance(upload, web.FileField):
+        uploads = [f for f in form.getall("file", []) if isinstance(f, web.FileField)]
+        if not uploads:
             raise _refuse("attach a file")
-        data = upload.file.read()
         caption = str(form.get("caption") or "") or None
         if form.get("kind") == "photo":
             try:
-                message = await user.send_photo(data, caption)
-            except ValueError:
-                raise _refuse("Only images can be sent as a photo; send it as a file.") from None
+                if len(uploads) > 1:  # an album: 2-10 photos under one media_group_id
+                    album = await user.send_album([u.file.read() for u in uploads], caption)
+                    message = album.messages[0]
+                else:
+                    message = await user.send_photo(uploads[0].file.read(), caption)
+            except ValueError as exc:
+                raise _refuse(_photo_refusal(str(exc))) from None
         else:
+            upload = uploads[0]
             name = upload.filename or "file"
             mime = upload.content_type or "application/octet-stream"
-            message = await user.send_document(data, name, mime, caption)
+            message = await user.send_document(upload.file.read(), name, mime, caption)
         return web.json_response({"ok": True, "message_id": message["message_id"]})
 
     async def press(self, request: web.Request) -> web.Response:
@@ -154,22 +157,7 @@ class PlayWeb:
         return web.json_response({"ok": True})
 
     async def events(self, request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(
-            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
-        )
-        await response.prepare(request)
-        async with self.feed.subscribe() as queue:
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), KEEPALIVE)
-                except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
-                if event is None:
-                    break
-                payload = json.dumps(event, ensure_ascii=False)
-                await response.write(f"data: {payload}\n\n".encode())
-        return response
+        return await self.feed.stream(request)
 
     async def file(self, request: web.Request) -> web.Response:
         try:
@@ -199,6 +187,12 @@ class PlayWeb:
         if not isinstance(body, dict):
             raise _refuse("expected a JSON object")
         return body
+
+
+def _photo_refusal(reason: str) -> str:
+    if "album" in reason:
+        return "An album holds 2 to 10 photos."
+    return "Only images can be sent as a photo; send it as a file."
 
 
 def _sniff(data: bytes) -> str:

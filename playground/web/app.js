@@ -65,12 +65,12 @@ class Pane {
       if (choice === "file") fileInput.click();
       if (choice === "sample") {
         const blob = await (await fetch("/play/api/sample.jpg")).blob();
-        this.confirmFile(new File([blob], "selfie.jpg", { type: "image/jpeg" }), "photo");
+        this.confirmFile([new File([blob], "selfie.jpg", { type: "image/jpeg" })], "photo");
       }
     });
     for (const [input, kind] of [[photoInput, "photo"], [fileInput, "file"]]) {
       input.addEventListener("change", () => {
-        if (input.files[0]) this.confirmFile(input.files[0], kind);
+        if (input.files.length) this.confirmFile(input.files, kind);
         input.value = "";
       });
     }
@@ -92,9 +92,8 @@ class Pane {
       ev.preventDefault();
       depth = 0;
       drop.hidden = true;
-      const file = ev.dataTransfer.files[0];
       const kind = ev.target.closest(".zone")?.dataset.kind || "photo";
-      if (file) this.confirmFile(file, kind);
+      if (ev.dataTransfer.files.length) this.confirmFile(ev.dataTransfer.files, kind);
     });
   }
 
@@ -133,24 +132,27 @@ class Pane {
     this.textarea.focus();
   }
 
-  confirmFile(file, kind) {
+  // Telegram's send dialog: previews, a caption, then one photo, an album (2-10) or a file.
+  confirmFile(files, kind) {
+    files = [...files].slice(0, kind === "photo" ? 10 : 1);
     const dialog = document.getElementById("send-dialog");
-    const preview = $(dialog, ".preview");
-    const isImage = file.type.startsWith("image/");
-    $(dialog, ".title").textContent = kind === "photo" ? "Send a photo" : "Send a file";
-    preview.hidden = !isImage;
-    if (isImage) preview.src = URL.createObjectURL(file);
-    $(dialog, ".file-line").textContent = `${file.name} · ${Math.max(1, Math.round(file.size / 1024))} KB`;
+    const previews = $(dialog, ".previews");
+    const urls = files.filter((f) => f.type.startsWith("image/")).map((f) => URL.createObjectURL(f));
+    previews.replaceChildren(...urls.map((url) => Object.assign(Render.el("img", "preview"), { src: url })));
+    previews.classList.toggle("grid", urls.length > 1);
+    const many = files.length > 1;
+    $(dialog, ".title").textContent = kind === "photo" ? (many ? `Send ${files.length} photos` : "Send a photo") : "Send a file";
+    $(dialog, ".file-line").textContent = files.map((f) => `${f.name} · ${Math.max(1, Math.round(f.size / 1024))} KB`).join(", ");
     const caption = $(dialog, ".caption");
     caption.value = "";
     dialog.onclose = async () => {
-      if (isImage) URL.revokeObjectURL(preview.src);
+      urls.forEach((url) => URL.revokeObjectURL(url));
       if (dialog.returnValue !== "send") return;
       const form = new FormData();
       form.append("user", this.user.id);
       form.append("kind", kind);
       form.append("caption", caption.value);
-      form.append("file", file, file.name);
+      for (const file of files) form.append("file", file, file.name);
       try { await api("/play/api/send", form); } catch (err) { this.toast(err.message); }
     };
     dialog.returnValue = "";

@@ -186,6 +186,44 @@ async def test_a_reply_from_the_page_quotes_the_message_and_reaches_the_bot(
         assert gone.status == 404
 
 
+async def test_several_photos_picked_at_once_go_as_one_album(
+    page: aiohttp.ClientSession,
+) -> None:
+    async with page.get("/play/events") as response:
+        events = Stream(response)
+        await page.post("/play/api/send", json={"user": ADA, "text": "/start"})
+        await events.next(bot_says(ADA, "Welcome"))
+        form = aiohttp.FormData()
+        form.add_field("user", str(ADA))
+        form.add_field("kind", "photo")
+        form.add_field("caption", "same person")
+        for shirt in ((200, 0, 0), (0, 200, 0)):
+            form.add_field(
+                "file", sample_selfie(shirt=shirt), filename="me.jpg", content_type="image/jpeg"
+            )
+        sent = await page.post("/play/api/send", data=form)
+        assert sent.status == 200, await sent.text()
+        await events.next(bot_says(ADA, "credits left"))
+
+    mine = [
+        e["message"]
+        for e in events.events
+        if e["type"] == "message" and e["message"]["outgoing"] and "photo" in e["message"]
+    ]
+    assert len(mine) == 2
+    assert mine[0]["media_group_id"] == mine[1]["media_group_id"]
+    assert mine[0]["caption"] == "same person"
+
+    form = aiohttp.FormData()
+    form.add_field("user", str(ADA))
+    form.add_field("kind", "photo")
+    for _ in range(11):
+        form.add_field("file", sample_selfie(), filename="me.jpg", content_type="image/jpeg")
+    too_many = await page.post("/play/api/send", data=form)
+    assert too_many.status == 400
+    assert "2 to 10" in (await too_many.json())["error"]
+
+
 async def test_the_second_user_and_the_language_switch_reach_the_bot(
     page: aiohttp.ClientSession,
 ) -> None:
