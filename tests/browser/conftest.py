@@ -124,6 +124,7 @@ def browser(chromium_ready: None, tmp_path: Path) -> Iterator[Any]:
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # for page_errors()
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     try:
         yield driver
@@ -138,3 +139,8 @@ def screenshots(request: pytest.FixtureRequest) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
+
+
+def page_errors(driver: Any) -> list[str]:
+    """JavaScript errors and failed requests the page logged to its console."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

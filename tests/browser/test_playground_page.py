@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 
 from playground.sample_photo import sample_selfie
 from tests.browser.chat_pane import ChatPane
-from tests.browser.conftest import RunningPlayground
+from tests.browser.conftest import RunningPlayground, page_errors
 
 ADA, BORIS = 1001, 1002
 
@@ -88,6 +88,7 @@ def test_a_newcomer_gets_avatars_browses_deletes_and_pays_in_the_browser(
     assert not ada.bot_messages("Boris")  # two users, two chats
     browser.save_screenshot(str(screenshots / "7-two-users.png"))
 
+    assert page_errors(browser) == []
     process = running_playground.process
     process.send_signal(signal.SIGINT)  # Ctrl-C
     assert process.wait(60) == 0
@@ -163,3 +164,4 @@ def test_language_switch_command_menu_and_drag_and_drop_a_file(
     ada.wait_bot_message("Delete this avatar?")
     assert not bar.is_displayed()
     browser.save_screenshot(str(screenshots / "4-reply-delete.png"))
+    assert page_errors(browser) == []
