@@ -34,10 +34,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     cleanup.add_argument(
         "--min-age",
         type=float,
-        default=600.0,
+        default=3600.0,
         metavar="SECONDS",
-        help="only blobs older than this count as orphans (default 600: an upload in flight "
-        "is not an orphan)",
+        help="touch no blob written and no row changed in the last SECONDS (default 3600: "
+        "an upload or a generation in flight is not an orphan)",
     )
     play = roles.add_parser(
         "playground",

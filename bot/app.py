@@ -90,6 +90,7 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
             events=EventFanout(*(o for o in observers if o is not None)),
             image_model=chosen.image_model,
             blobs=chosen.blobs,
+            role="run" if receive else "worker",
         )
         application.bot_data.services = services
         if isinstance(services.image_model, OpenRouterImageModel):
@@ -109,7 +110,12 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
             )
         if receive:
             await register_commands(application)
-        log.info("started: workers=%d receive=%s", settings.workers, receive)
+        log.info(
+            "started: workers=%d receive=%s instance=%s",
+            settings.workers,
+            receive,
+            services.pool.instance_id,
+        )
 
     return post_init
 

@@ -11,7 +11,7 @@ from core.migrate import upgrade_to_head
 from core.settings import Settings
 
 
-async def run_cleanup(settings: Settings, *, dry_run: bool, min_age: float = 600.0) -> int:
+async def run_cleanup(settings: Settings, *, dry_run: bool, min_age: float = 3600.0) -> int:
     engine = create_engine(settings.database_url, pool=settings.db_pool)
     blobs = await open_blob_store(settings.storage_url, s3_endpoint_url=settings.s3_endpoint_url)
     try:

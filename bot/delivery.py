@@ -1,4 +1,11 @@
-"""AvatarDelivery over the Bot API: send the avatar, tidy the status message, report failures."""
+"""AvatarDelivery over the Bot API: send the avatar, tidy the status message, report failures.
+
+`sendPhoto` has no idempotency key. A clean refusal (400, 403) or an error before the request
+left (no connection, pool exhausted, the upload never finished) means the user surely has
+nothing: `DeliveryError`. A timeout or a broken connection after the upload went out may hide
+a photo Telegram took: that is *maybe delivered* (`Delivered(confirmed=False)`), never retried
+and never refunded. Uploads get a read timeout well above PTB's 5 s default.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,11 @@ import asyncio
 import io
 import logging
 
+import httpx
 from PIL import Image
 from telegram import Bot, InputFile, Message, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.keyboards import avatar_keyboard, buy_button_keyboard
 from bot.texts import Html, error_text, language_for, style_name, t
@@ -20,11 +28,17 @@ log = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 _EXTENSIONS = {"image/png": "png", "image/webp": "webp", "image/jpeg": "jpg"}
+# Telegram answers an upload once it has processed it: seconds, sometimes tens of seconds.
+MEDIA_READ_TIMEOUT = 60.0
+MEDIA_WRITE_TIMEOUT = 60.0
+# Transport failures that happen before Telegram could have the whole request.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteTimeout)
 
 
 class TelegramDelivery:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, media_read_timeout: float = MEDIA_READ_TIMEOUT) -> None:
         self._bot = bot
+        self._media_read_timeout = media_read_timeout
 
     async def deliver(self, avatar: FinishedAvatar) -> Delivered:
         lang = avatar.language
@@ -47,9 +61,21 @@ class TelegramDelivery:
                 reply_parameters=ReplyParameters(
                     avatar.source_message_id, allow_sending_without_reply=True
                 ),
+                read_timeout=self._media_read_timeout,
+                write_timeout=MEDIA_WRITE_TIMEOUT,
             )
         except (Forbidden, BadRequest) as exc:
             raise DeliveryError(f"Telegram refused the avatar: {exc}", permanent=True) from exc
+        except NetworkError as exc:  # TimedOut included
+            if not _maybe_arrived(exc):
+                raise DeliveryError(f"sending the avatar failed: {exc}") from exc
+            log.warning(
+                "no answer to the avatar's send (%s); it may have arrived: not re-sent",
+                type(exc.__cause__).__name__,
+                extra={"generation_id": avatar.generation_id},
+            )
+            await self._remove_status(avatar.chat_id, avatar.status_message_id)
+            return Delivered(file_id=None, message_id=None, confirmed=False)
         except TelegramError as exc:
             raise DeliveryError(f"sending the avatar failed: {exc}") from exc
         await self._remove_status(avatar.chat_id, avatar.status_message_id)
@@ -98,6 +124,13 @@ class TelegramDelivery:
             await self._bot.delete_message(chat_id, message_id)
         except TelegramError:
             log.debug("status message could not be removed", exc_info=True)
+
+
+def _maybe_arrived(exc: NetworkError) -> bool:
+    """A transport error after the request went out; an HTTP answer (5xx) means Telegram said
+    no, and an error before the request was complete means it never had the photo."""
+    cause = exc.__cause__
+    return isinstance(cause, httpx.HTTPError) and not isinstance(cause, _NOT_SENT)
 
 
 def _largest_file_id(message: Message) -> str | None:

@@ -19,6 +19,7 @@ from core.db import create_engine, create_session_factory
 from core.events import JobEvents
 from core.generation_memory import MIB, MemoryBoundedModel, MemoryBudget
 from core.image_model import ImageModel
+from core.instance import InstanceIdentity, acquire_identity
 from core.jobs import AvatarDelivery, JobPolicy, JobRunner
 from core.migrate import upgrade_to_head
 from core.openrouter import OpenRouterImageModel, build_http_client
@@ -40,6 +41,7 @@ class Services:
     runner: JobRunner
     pool: WorkerPool
     events: JobEvents
+    identity: InstanceIdentity | None = None
     _closed: bool = field(default=False, repr=False)
 
     async def close(self) -> None:
@@ -51,6 +53,8 @@ class Services:
                 await closing
             except Exception:
                 log.warning("closing a resource failed", exc_info=True)
+        if self.identity is not None:
+            self.identity.release()
 
 
 async def open_services(
@@ -61,11 +65,13 @@ async def open_services(
     image_model: ImageModel | None = None,
     blobs: BlobStore | None = None,
     migrate: bool = True,
+    role: str = "run",
 ) -> Services:
     """Connect, migrate, and wire the domain; nothing starts running yet (see `pool.start`)."""
     engine = create_engine(settings.database_url, pool=settings.db_pool)
     http = build_http_client()
     opened_blobs: BlobStore | None = None
+    identity: InstanceIdentity | None = None
     try:
         if migrate:
             await upgrade_to_head(engine)
@@ -98,12 +104,16 @@ async def open_services(
             policy=job_policy,
             events=observer,
         )
+        identity = acquire_identity(
+            role=role, configured=settings.instance_id, database_url=settings.database_url
+        )
         pool = WorkerPool(
             sessions=sessions,
             runner=runner,
             policy=job_policy,
             workers=settings.workers,
             sweep_interval=settings.sweep_interval_seconds,
+            instance_id=identity.instance_id,
         )
         avatars = AvatarService(
             sessions=sessions,
@@ -122,7 +132,19 @@ async def open_services(
                 await opened_blobs.close()
             await http.aclose()
             await engine.dispose()
+        if identity is not None:
+            identity.release()
         raise
     return Services(
-        settings, engine, sessions, opened_blobs, http, model, avatars, runner, pool, observer
+        settings,
+        engine,
+        sessions,
+        opened_blobs,
+        http,
+        model,
+        avatars,
+        runner,
+        pool,
+        observer,
+        identity,
     )

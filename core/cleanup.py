@@ -1,15 +1,19 @@
 """Finding and removing what a crash can leave behind: blobs without a row, rows without blobs.
 
-An original is stored before its row commits, so a blob seen without a row may belong to a
-submission in flight: only blobs older than `min_age` count as orphans. A completed avatar
-whose result blob is gone can no longer be shown or sent as a file: its row is stale.
+Rows are read **before** blobs are listed: every blob a row read here names was written
+before that row, so it is in the listing unless it really is gone. (Listing first would miss
+an avatar stored and completed in between, and delete its row as "stale".) An original is
+stored before its row commits, so a blob seen without a row may belong to a submission in
+flight: only blobs last written more than `min_age` ago count as orphans, and only rows last
+changed more than `min_age` ago count as stale (a completed avatar whose result blob is gone
+can no longer be shown or sent as a file).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +26,7 @@ from core.models import GenerationStatus as Status
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MIN_AGE = timedelta(minutes=10)
+DEFAULT_MIN_AGE = timedelta(hours=1)
 
 
 @dataclass
@@ -30,6 +34,7 @@ class CleanupReport:
     orphan_blobs: list[str] = field(default_factory=list)
     stale_rows: list[str] = field(default_factory=list)
     removed: bool = False
+    cutoff: datetime = field(default_factory=utcnow)  # nothing changed after it is touched
 
 
 async def find_orphans(
@@ -38,18 +43,22 @@ async def find_orphans(
     *,
     min_age: timedelta = DEFAULT_MIN_AGE,
 ) -> CleanupReport:
-    stored = {key async for key in blobs.list_keys()}
+    cutoff = utcnow() - min_age
     async with unit_of_work(sessions) as session:
         rows = (
             await session.execute(
                 select(
-                    Generation.id, Generation.status, Generation.original_key, Generation.result_key
+                    Generation.id,
+                    Generation.status,
+                    Generation.original_key,
+                    Generation.result_key,
+                    Generation.updated_at,
                 )
             )
         ).all()
+    stored = {key async for key in blobs.list_keys()}  # after the rows: see the docstring
     referenced = {key for row in rows for key in (row.original_key, row.result_key) if key}
-    report = CleanupReport()
-    cutoff = utcnow() - min_age
+    report = CleanupReport(cutoff=cutoff)
     for key in sorted(stored - referenced):
         written = await blobs.modified_at(key)
         if written is not None and written <= cutoff:
@@ -58,6 +67,7 @@ async def find_orphans(
         row.id
         for row in rows
         if row.status == Status.COMPLETED
+        and row.updated_at <= cutoff
         and (row.result_key is None or row.result_key not in stored)
     )
     return report
@@ -79,7 +89,9 @@ async def remove_orphans(
             )
             await session.execute(
                 delete(Generation).where(
-                    Generation.id.in_(report.stale_rows), Generation.status == Status.COMPLETED
+                    Generation.id.in_(report.stale_rows),
+                    Generation.status == Status.COMPLETED,
+                    Generation.updated_at <= report.cutoff,
                 )
             )
         for key in originals:

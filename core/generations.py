@@ -1,8 +1,9 @@
 """The job repository: generation rows from queued to completed or failed.
 
 Claims take a lease; a worker that dies simply lets it expire and the sweeper hands the job
-to someone else. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets many workers in many processes
-claim without waiting on each other; on SQLite `BEGIN IMMEDIATE` already serialises claims.
+to someone else (what a claim's holder may then do to its job lives in `core.claims`). On
+PostgreSQL `FOR UPDATE SKIP LOCKED` lets many workers in many processes claim without waiting
+on each other; on SQLite `BEGIN IMMEDIATE` already serialises claims.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -77,12 +78,14 @@ async def count_active(session: AsyncSession, user_id: int) -> int:
     return int(total or 0)
 
 
-async def claim_next(session: AsyncSession, *, lease_seconds: float) -> Generation | None:
+async def claim_next(
+    session: AsyncSession, *, lease_seconds: float, owner: str | None = None
+) -> Generation | None:
     """Lease the fairest queued job: round by round across users, oldest first in a round.
 
     A job's round is how many of its user's earlier jobs were still pending when it arrived,
     so a user's third photo waits behind everyone else's first: nobody waits out another
-    user's whole queue.
+    user's whole queue. `owner` (the process instance) lets a restart reclaim its own leases.
     """
     earlier = aliased(Generation)
     round_of_job = (
@@ -110,125 +113,10 @@ async def claim_next(session: AsyncSession, *, lease_seconds: float) -> Generati
     job.status = Status.RUNNING
     job.attempts += 1
     job.lease_until = now + timedelta(seconds=lease_seconds)
+    job.claimed_by = owner
     job.updated_at = now
     await session.flush()
     return job
-
-
-async def extend_lease(
-    session: AsyncSession, *, gen_id: str, lease_seconds: float, attempt: int | None = None
-) -> bool:
-    """Renew a running job's lease; with `attempt`, only while that claim is still the current
-    one (the attempt count fences out a worker whose lease ran out and was taken over)."""
-    owned = [Generation.id == gen_id, Generation.status == Status.RUNNING]
-    if attempt is not None:
-        owned.append(Generation.attempts == attempt)
-    result = await session.execute(
-        update(Generation)
-        .where(*owned)
-        .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def record_result(
-    session: AsyncSession,
-    *,
-    gen_id: str,
-    result_key: str,
-    model_cost: float | None,
-    model: str | None = None,
-) -> None:
-    """Remember the stored avatar so a retry after a crash re-sends instead of re-generating."""
-    await session.execute(
-        update(Generation)
-        .where(Generation.id == gen_id)
-        .values(result_key=result_key, model_cost=model_cost, model=model, updated_at=utcnow())
-    )
-
-
-async def complete(
-    session: AsyncSession, *, gen_id: str, file_id: str | None, result_message_id: int | None
-) -> bool:
-    now = utcnow()
-    result = await session.execute(
-        update(Generation)
-        .where(Generation.id == gen_id, Generation.status.in_(Status.ACTIVE))
-        .values(
-            status=Status.COMPLETED,
-            telegram_file_id=file_id,
-            result_message_id=result_message_id,
-            lease_until=None,
-            completed_at=now,
-            updated_at=now,
-        )
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def mark_failed(
-    session: AsyncSession, *, gen_id: str, error_code: str, error_message: str
-) -> Generation | None:
-    """Fail an active job; None when it had already ended (so nobody refunds twice)."""
-    now = utcnow()
-    result = await session.execute(
-        update(Generation)
-        .where(Generation.id == gen_id, Generation.status.in_(Status.ACTIVE))
-        .values(
-            status=Status.FAILED,
-            error_code=error_code,
-            error_message=error_message[:1000],
-            lease_until=None,
-            updated_at=now,
-        )
-        .returning(Generation.id)
-    )
-    if result.scalar_one_or_none() is None:
-        return None
-    return await session.get(Generation, gen_id, populate_existing=True)
-
-
-async def release(session: AsyncSession, *, gen_id: str, count_attempt: bool = False) -> None:
-    """Hand a running job back to the queue: after a failed send, or at shutdown (uncounted)."""
-    values: dict[str, object] = {
-        "status": Status.QUEUED,
-        "lease_until": None,
-        "updated_at": utcnow(),
-    }
-    if not count_attempt:
-        values["attempts"] = case((Generation.attempts > 0, Generation.attempts - 1), else_=0)
-    await session.execute(
-        update(Generation)
-        .where(Generation.id == gen_id, Generation.status == Status.RUNNING)
-        .values(values)
-    )
-
-
-async def requeue_expired(session: AsyncSession, *, max_attempts: int) -> list[str]:
-    """Put jobs whose lease ran out back in the queue while they have attempts left."""
-    now = utcnow()
-    result = await session.execute(
-        update(Generation)
-        .where(
-            Generation.status == Status.RUNNING,
-            Generation.lease_until < now,
-            Generation.attempts < max_attempts,
-        )
-        .values(status=Status.QUEUED, lease_until=None, updated_at=now)
-        .returning(Generation.id)
-    )
-    return list(result.scalars())
-
-
-async def exhausted_expired(session: AsyncSession, *, max_attempts: int) -> list[str]:
-    rows = await session.scalars(
-        select(Generation.id).where(
-            Generation.status == Status.RUNNING,
-            Generation.lease_until < utcnow(),
-            Generation.attempts >= max_attempts,
-        )
-    )
-    return list(rows)
 
 
 async def get(session: AsyncSession, gen_id: str) -> Generation | None:

@@ -99,6 +99,10 @@ class Generation(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # The process instance holding the lease: a restart of the same instance reclaims at once.
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    # What became of the send: None (not tried), sending, sent, unconfirmed (see DeliveryState).
+    delivery: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -110,6 +114,14 @@ class GenerationStatus:
     COMPLETED = "completed"
     FAILED = "failed"
     ACTIVE = (QUEUED, RUNNING)
+
+
+class DeliveryState:
+    """How far the avatar got towards the user; `SENDING` and `UNCONFIRMED` may have arrived."""
+
+    SENDING = "sending"  # a sendPhoto went out and its outcome is not recorded yet
+    SENT = "sent"  # Telegram confirmed it: file_id and message id are recorded
+    UNCONFIRMED = "unconfirmed"  # the answer never came: maybe delivered, never refunded
 
 
 class Payment(Base):

@@ -36,6 +36,7 @@ _OPTIONAL = (
     "webhook_port",
     "health_port",
     "metrics_token",
+    "instance_id",
 )
 
 
@@ -118,9 +119,12 @@ class Settings(DatabaseSettings):
 
     # Operational knobs beyond §8.
     openrouter_timeout: float = Field(default=180.0, gt=0)
-    job_lease_seconds: float = Field(default=90.0, gt=0)
+    # Short leases renewed by a heartbeat (a third of the lease): a dead worker's jobs move on
+    # within a lease plus a sweep; a restarted instance reclaims its own at once (core.instance).
+    job_lease_seconds: float = Field(default=15.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)
-    sweep_interval_seconds: float = Field(default=15.0, gt=0)
+    sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    instance_id: str | None = Field(default=None, max_length=128)
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     rate_limit_per_minute: int = Field(default=20, ge=1)
     credit_packs: Annotated[list[CreditPack], NoDecode] = Field(

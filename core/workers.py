@@ -4,7 +4,9 @@ One dispatcher claims jobs while a slot is free and runs each in its own task, s
 N concurrent generations without N loops hammering the database for the same row. Submissions
 in this process wake the dispatcher at once; jobs queued by other processes are found by a
 short poll. The sweeper hands expired leases back to the queue, or fails and refunds them
-once their attempts are spent.
+once their attempts are spent. At start-up the pool first ends the leases its own instance
+held before a restart (`instance_id`, see `core.instance`): that process is gone, so its jobs
+need not wait out their lease.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import generations
+from core import claims, generations
 from core.db import unit_of_work
 from core.errors import AIVengerError
 from core.jobs import JobPolicy, JobRunner
@@ -39,8 +41,9 @@ class WorkerPool:
         runner: JobRunner,
         policy: JobPolicy,
         workers: int,
-        sweep_interval: float = 15.0,
+        sweep_interval: float = 5.0,
         poll_interval: float = 1.0,
+        instance_id: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._runner = runner
@@ -49,11 +52,16 @@ class WorkerPool:
         self._workers = workers
         self._sweep_interval = sweep_interval
         self._poll_interval = poll_interval
+        self._instance_id = instance_id
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._running: dict[asyncio.Task[None], Generation] = {}
         self._loops: list[asyncio.Task[None]] = []
         self.last_beat = time.monotonic()
+
+    @property
+    def instance_id(self) -> str | None:
+        return self._instance_id
 
     @property
     def in_flight(self) -> int:
@@ -73,6 +81,7 @@ class WorkerPool:
 
     async def start(self) -> None:
         self._stopping.clear()
+        await self._reclaim_own()
         await self.sweep()
         self._loops = [asyncio.create_task(self._sweep_loop(), name="sweeper")]
         if self._workers > 0:
@@ -95,23 +104,21 @@ class WorkerPool:
         for job in leftovers.values():
             with contextlib.suppress(Exception):
                 async with unit_of_work(self._sessions) as session:
-                    await generations.release(session, gen_id=job.id)
+                    await claims.release(session, gen_id=job.id, attempt=job.attempts)
             log.info(
                 "released at shutdown", extra={"generation_id": job.id, "user_id": job.user_id}
             )
 
     async def sweep(self) -> None:
         async with unit_of_work(self._sessions) as session:
-            requeued = await generations.requeue_expired(
-                session, max_attempts=self._policy.max_attempts
-            )
-            exhausted = await generations.exhausted_expired(
+            requeued = await claims.requeue_expired(session, max_attempts=self._policy.max_attempts)
+            exhausted = await claims.exhausted_expired(
                 session, max_attempts=self._policy.max_attempts
             )
         for gen_id in requeued:
             log.warning("lease expired; job requeued", extra={"generation_id": gen_id})
-        for gen_id in exhausted:
-            await self._runner.fail(gen_id, RecoveryGaveUp("lease expired too many times"))
+        for gen_id, attempt in exhausted:
+            await self._runner.fail(gen_id, attempt, RecoveryGaveUp("lease expired too many times"))
         if requeued:
             self._wake.set()
 
@@ -142,7 +149,21 @@ class WorkerPool:
 
     async def _claim(self) -> Generation | None:
         async with unit_of_work(self._sessions) as session:
-            return await generations.claim_next(session, lease_seconds=self._policy.lease_seconds)
+            return await generations.claim_next(
+                session, lease_seconds=self._policy.lease_seconds, owner=self._instance_id
+            )
+
+    async def _reclaim_own(self) -> None:
+        if not self._instance_id:
+            return
+        async with unit_of_work(self._sessions) as session:
+            reclaimed = await claims.expire_own(session, owner=self._instance_id)
+        if reclaimed:
+            log.warning(
+                "reclaimed %d job(s) this instance held before it restarted",
+                reclaimed,
+                extra={"instance_id": self._instance_id},
+            )
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):

@@ -6,14 +6,22 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import users
-from core.blobs import avatar_key, open_blob_store, original_key
+from core.blobs import BlobStore, avatar_key, open_blob_store, original_key
+from core.claims import complete, record_result
+from core.cleanup import find_orphans, remove_orphans
+from core.clock import utcnow
 from core.db import unit_of_work
-from core.generations import NewGeneration, complete, insert_queued, new_generation_id
+from core.generations import NewGeneration, get, insert_queued, new_generation_id
+from core.models import Generation
 
 Sessions = async_sessionmaker[AsyncSession]
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,14 +65,25 @@ async def completed_avatar(
             ),
         )
         row.result_key = result
-        await complete(session, gen_id=gen_id, file_id="f", result_message_id=5)
+        row.status, row.attempts = "running", 1
+        await session.flush()
+        await complete(session, gen_id=gen_id, attempt=1, file_id="f", result_message_id=5)
     await store.close()
     return gen_id, original, result
 
 
-def age(path: Path, seconds: float = 3600) -> None:
+def age(path: Path, seconds: float = 7200) -> None:
     old = time.time() - seconds
     os.utime(path, (old, old))
+
+
+async def age_row(sessions: Sessions, gen_id: str, seconds: float = 7200) -> None:
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(Generation)
+            .where(Generation.id == gen_id)
+            .values(updated_at=utcnow() - timedelta(seconds=seconds))
+        )
 
 
 async def test_cleanup_reports_then_removes_exactly_the_orphans(
@@ -75,6 +94,8 @@ async def test_cleanup_reports_then_removes_exactly_the_orphans(
         sessions, blob_dir, keep_result=True
     )
     stale_id, stale_original, _ = await completed_avatar(sessions, blob_dir, keep_result=False)
+    young_id, young_original, _ = await completed_avatar(sessions, blob_dir, keep_result=False)
+    await age_row(sessions, stale_id)
     store = await open_blob_store(f"file:{blob_dir}")
     old_orphan, fresh_upload = original_key(2), original_key(3)
     await store.put(old_orphan, b"left by a crash", "image/jpeg")
@@ -86,6 +107,7 @@ async def test_cleanup_reports_then_removes_exactly_the_orphans(
     assert dry.returncode == 0, dry.stderr
     assert f"orphan blob: {old_orphan}" in dry.stdout
     assert f"stale row: generation {stale_id}" in dry.stdout
+    assert young_id not in dry.stdout  # changed within --min-age: not touched
     assert fresh_upload not in dry.stdout
     assert "would remove 1 orphan blobs and 1 stale rows" in dry.stdout
     assert (blob_dir / old_orphan).exists()
@@ -94,10 +116,62 @@ async def test_cleanup_reports_then_removes_exactly_the_orphans(
     assert done.returncode == 0, done.stderr
     assert "removed 1 orphan blobs and 1 stale rows" in done.stdout
     remaining = sorted(str(p.relative_to(blob_dir)) for p in blob_dir.rglob("*") if p.is_file())
-    assert remaining == sorted([kept_original, kept_result, fresh_upload])
+    assert remaining == sorted([kept_original, kept_result, fresh_upload, young_original])
     async with unit_of_work(sessions) as session:
-        from core.generations import get
-
         assert await get(session, kept_id) is not None
         assert await get(session, stale_id) is None
+        assert await get(session, young_id) is not None
     assert not (blob_dir / stale_original).exists()
+
+
+class CompletesWhileListed:
+    """The real local store; while cleanup lists it, a worker stores and completes an avatar."""
+
+    def __init__(self, inner: BlobStore, on_listed: Callable[[], Awaitable[None]]) -> None:
+        self._inner = inner
+        self._on_listed = on_listed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
+        async for key in self._inner.list_keys(prefix):
+            yield key
+        await self._on_listed()
+
+
+async def test_an_avatar_completed_while_cleanup_runs_is_left_alone(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    store = await open_blob_store(f"file:{tmp_path / 'blobs'}")
+    original, result = original_key(1), avatar_key(1, "image/png")
+    await store.put(original, b"jpeg", "image/jpeg")
+    gen_id = new_generation_id()
+    async with unit_of_work(sessions) as session:
+        await users.register(session, profile=users.Profile(1, "Ada"), free_credits=30)
+        row = await insert_queued(
+            session,
+            gen_id=gen_id,
+            job=NewGeneration(1, 1, 7, None, "superhero", None, "1:1", original, 10),
+        )
+        row.status, row.attempts = "running", 1
+    await age_row(sessions, gen_id)  # a long model call: the row was last touched long ago
+
+    async def worker_completes() -> None:
+        await store.put(result, b"png", "image/png")
+        async with unit_of_work(sessions) as session:
+            await record_result(
+                session, gen_id=gen_id, attempt=1, result_key=result, model_cost=None
+            )
+            await complete(session, gen_id=gen_id, attempt=1, file_id="f", result_message_id=9)
+
+    racing = CompletesWhileListed(store, worker_completes)
+    report = await find_orphans(sessions, cast(BlobStore, racing))
+    await remove_orphans(sessions, store, report)
+
+    assert (report.stale_rows, report.orphan_blobs) == ([], [])
+    assert await store.exists(result) and await store.exists(original)
+    async with unit_of_work(sessions) as session:
+        row = await get(session, gen_id)
+        assert row is not None and row.status == "completed"
+    await store.close()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import generations
+from core import claims, generations
 from core.clock import utcnow
 from core.db import unit_of_work
 from core.models import Generation
@@ -25,7 +25,9 @@ async def claim(sessions: Sessions) -> Generation:
 
 async def finish(sessions: Sessions, job: Generation) -> None:
     async with unit_of_work(sessions) as session:
-        await generations.complete(session, gen_id=job.id, file_id="f", result_message_id=1)
+        await claims.complete(
+            session, gen_id=job.id, attempt=job.attempts, file_id="f", result_message_id=1
+        )
 
 
 async def test_a_users_third_photo_waits_behind_other_users_first(sessions: Sessions) -> None:

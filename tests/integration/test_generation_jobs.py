@@ -121,7 +121,7 @@ async def test_a_failed_generation_is_refunded_exactly_once(sessions: Sessions) 
         submitted = await world.service.submit_photo(world.photo())
         await world.delivery.wait_for(failed=1)
         await world.settled()
-        await world.runner.fail(submitted.generation_id, ImageModelRefused("again"))
+        await world.runner.fail(submitted.generation_id, 1, ImageModelRefused("again"))
 
         failure = world.delivery.failures[0]
         assert (failure.error_code, failure.refunded, failure.balance) == (

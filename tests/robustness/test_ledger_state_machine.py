@@ -167,20 +167,21 @@ class LedgerAndJobs(RuleBasedStateMachine):
         elif outcome == "unavailable":
             self.model.script(ImageModelUnavailable("busy"))
 
-    @rule(data=st.data())
-    def a_failure_is_reported_for_any_generation(self, data: st.DataObject) -> None:
-        """Also for ended ones: a late or repeated failure must not refund twice."""
+    @rule(data=st.data(), attempt=st.integers(min_value=0, max_value=MAX_ATTEMPTS))
+    def a_failure_is_reported_for_any_generation(self, data: st.DataObject, attempt: int) -> None:
+        """By the holder of any attempt, current or long gone, also for ended jobs: a late or
+        repeated failure must not refund twice, nor fail a job another attempt holds."""
         ids = self.run(self._generation_ids())
         if ids:
             gen_id = data.draw(st.sampled_from(ids))
-            self.claimed.pop(gen_id, None)
-            self.run(self.runner.fail(gen_id, ImageModelUnavailable("late failure")))
+            self.run(self.runner.fail(gen_id, attempt, ImageModelUnavailable("late failure")))
 
     @precondition(lambda self: self.has(Status.COMPLETED))
     @rule(data=st.data())
     def a_late_failure_is_reported_for_a_delivered_avatar(self, data: st.DataObject) -> None:
         gen_id, _ = data.draw(st.sampled_from(self.run(self._completed())))
-        self.run(self.runner.fail(gen_id, ImageModelUnavailable("late failure")))
+        for attempt in range(MAX_ATTEMPTS + 1):
+            self.run(self.runner.fail(gen_id, attempt, ImageModelUnavailable("late failure")))
 
     @precondition(lambda self: self.has(Status.RUNNING) or self.has(Status.QUEUED))
     @rule(expire=st.booleans())

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import generations
 from core.clock import utcnow
 from core.db import unit_of_work
+from core.errors import ImageModelRefused
 from core.models import Generation
 from tests.integration.service_world import World, make_world
 
@@ -69,3 +70,26 @@ async def test_a_worker_that_lost_its_lease_does_not_send_a_second_avatar(
         assert await world.statuses() == ["completed"]
         assert await world.balance_and_sum() == (20, 20)
         assert len(world.delivery.delivered) == 1, "the avatar was sent twice"
+
+
+async def test_a_worker_that_lost_its_lease_cannot_fail_and_refund_the_new_holders_job(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions, workers=0, max_attempts=3) as world:
+        await world.start_user()
+        await world.service.submit_photo(world.photo())
+        stalled = await claim(world)
+        await expire_leases(world)
+        await world.pool.sweep()  # back in the queue
+        current = await claim(world)  # another worker holds it now
+        world.model.script(ImageModelRefused("no image"))
+
+        await world.runner.run(stalled)  # wakes up; its model call fails
+
+        assert await world.statuses() == ["running"]
+        assert await world.balance_and_sum() == (20, 20)
+        await world.runner.run(current)
+        assert await world.statuses() == ["completed"]
+        assert await world.balance_and_sum() == (20, 20)
+        assert len(world.delivery.delivered) == 1
+        assert world.delivery.failures == [], "told 'refunded' while the avatar was delivered"

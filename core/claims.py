@@ -1,0 +1,180 @@
+"""What the holder of a claim may do to its job, and what the sweeper does when it is gone.
+
+Every change a worker makes to a claimed job is fenced by its attempt number (`WHERE id AND
+attempts AND status='running'`): a worker whose lease ran out and was taken over, or swept,
+can neither complete, fail, refund nor release it; its update simply matches no row.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.clock import utcnow
+from core.models import DeliveryState as Delivery
+from core.models import Generation
+from core.models import GenerationStatus as Status
+
+
+def _held(gen_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
+    """The row while `attempt` still holds it: a sweep or a takeover bumps or ends it."""
+    return (
+        Generation.id == gen_id,
+        Generation.attempts == attempt,
+        Generation.status == Status.RUNNING,
+    )
+
+
+async def _changed(session: AsyncSession, gen_id: str, attempt: int, **values: object) -> bool:
+    result = await session.execute(
+        update(Generation).where(*_held(gen_id, attempt)).values(updated_at=utcnow(), **values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def extend_lease(
+    session: AsyncSession, *, gen_id: str, attempt: int, lease_seconds: float
+) -> bool:
+    """Renew the lease; False once the claim was taken over (the worker must stand down)."""
+    return await _changed(
+        session, gen_id, attempt, lease_until=utcnow() + timedelta(seconds=lease_seconds)
+    )
+
+
+async def begin_send(
+    session: AsyncSession, *, gen_id: str, attempt: int, lease_seconds: float
+) -> bool:
+    """Renew the lease and note that a send starts: from here on the avatar may reach the
+    user, so a crash or a lost answer can no longer end in a refund."""
+    return await _changed(
+        session,
+        gen_id,
+        attempt,
+        lease_until=utcnow() + timedelta(seconds=lease_seconds),
+        delivery=Delivery.SENDING,
+    )
+
+
+async def undo_send(
+    session: AsyncSession, *, gen_id: str, attempt: int, previous: str | None
+) -> bool:
+    """Telegram cleanly refused the send: the mark goes back to what an earlier attempt left."""
+    return await _changed(session, gen_id, attempt, delivery=previous)
+
+
+async def record_result(
+    session: AsyncSession,
+    *,
+    gen_id: str,
+    attempt: int,
+    result_key: str,
+    model_cost: float | None,
+    model: str | None = None,
+) -> bool:
+    """Remember the stored avatar so a retry after a crash re-sends instead of re-generating."""
+    return await _changed(
+        session, gen_id, attempt, result_key=result_key, model_cost=model_cost, model=model
+    )
+
+
+async def complete(
+    session: AsyncSession,
+    *,
+    gen_id: str,
+    attempt: int,
+    file_id: str | None,
+    result_message_id: int | None,
+    delivery: str = Delivery.SENT,
+) -> bool:
+    """End the job delivered (`sent`) or maybe delivered (`unconfirmed`, no file_id)."""
+    return await _changed(
+        session,
+        gen_id,
+        attempt,
+        status=Status.COMPLETED,
+        delivery=delivery,
+        telegram_file_id=file_id,
+        result_message_id=result_message_id,
+        lease_until=None,
+        completed_at=utcnow(),
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, *, gen_id: str, attempt: int, error_code: str, error_message: str
+) -> Generation | None:
+    """Fail the job; None when the claim is no longer current or its avatar may already have
+    reached the user (a send is in doubt), so nobody refunds twice or refunds a delivery."""
+    result = await session.execute(
+        update(Generation)
+        .where(
+            *_held(gen_id, attempt),
+            Generation.delivery.is_distinct_from(Delivery.SENDING),
+        )
+        .values(
+            status=Status.FAILED,
+            error_code=error_code,
+            error_message=error_message[:1000],
+            lease_until=None,
+            updated_at=utcnow(),
+        )
+        .returning(Generation.id)
+    )
+    if result.scalar_one_or_none() is None:
+        return None
+    return await session.get(Generation, gen_id, populate_existing=True)
+
+
+async def release(
+    session: AsyncSession, *, gen_id: str, attempt: int, count_attempt: bool = False
+) -> bool:
+    """Hand a running job back to the queue: after a failed send, or at shutdown (uncounted)."""
+    values: dict[str, object] = {"status": Status.QUEUED, "lease_until": None}
+    if not count_attempt:
+        values["attempts"] = case((Generation.attempts > 0, Generation.attempts - 1), else_=0)
+    return await _changed(session, gen_id, attempt, **values)
+
+
+# --- the sweeper's side: rows whose holder is gone -------------------------------------------
+
+
+async def expire_own(session: AsyncSession, *, owner: str) -> int:
+    """A restarted instance's leases end now: whatever held them died with the old process."""
+    result = await session.execute(
+        update(Generation)
+        .where(Generation.status == Status.RUNNING, Generation.claimed_by == owner)
+        .values(lease_until=utcnow() - timedelta(seconds=1))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def requeue_expired(session: AsyncSession, *, max_attempts: int) -> list[str]:
+    """Put jobs whose lease ran out back in the queue while they have attempts left."""
+    now = utcnow()
+    result = await session.execute(
+        update(Generation)
+        .where(
+            Generation.status == Status.RUNNING,
+            Generation.lease_until < now,
+            Generation.attempts < max_attempts,
+        )
+        .values(status=Status.QUEUED, lease_until=None, claimed_by=None, updated_at=now)
+        .returning(Generation.id)
+    )
+    return list(result.scalars())
+
+
+async def exhausted_expired(session: AsyncSession, *, max_attempts: int) -> list[tuple[str, int]]:
+    """(id, attempt) of expired jobs with no attempts left: the sweeper ends them as that
+    attempt, so a holder that comes back late cannot also end them."""
+    rows = await session.execute(
+        select(Generation.id, Generation.attempts).where(
+            Generation.status == Status.RUNNING,
+            Generation.lease_until < utcnow(),
+            Generation.attempts >= max_attempts,
+        )
+    )
+    return [(gen_id, attempt) for gen_id, attempt in rows.all()]

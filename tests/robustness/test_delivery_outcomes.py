@@ -1,0 +1,142 @@
+"""After a send: a delivered or maybe-delivered avatar is never refunded, never re-sent in a loop.
+
+`sendPhoto` has no idempotency key, so an answer that comes late, or not at all, leaves the
+bot not knowing whether the user has the avatar. Such an avatar is *maybe delivered*: the job
+completes without a file_id (the gallery uploads it from the blob store) and keeps its charge.
+A database error after a confirmed send retries the completion instead of failing the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.delivery import TelegramDelivery
+from core.jobs import FinishedAvatar
+from tests.e2e.harness import bot_world
+from tests.fakes import images
+from tests.fakes.delivery import FakeDelivery
+from tests.integration.service_world import make_world
+from tests.robustness.test_stale_worker import claim, expire_leases
+from tests.robustness.userview import REFUNDED, avatars, ledger_keys, money, saying
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@contextmanager
+def completion_fails(engine: AsyncEngine, times: int = 1) -> Iterator[list[int]]:
+    """The database refuses the UPDATE that turns a generation `completed`, `times` times."""
+    failures: list[int] = []
+
+    def refuse(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        values = list(parameters.values() if isinstance(parameters, dict) else parameters or ())
+        completing = statement.lstrip().upper().startswith("UPDATE GENERATIONS")
+        if completing and "completed" in values and len(failures) < times:
+            failures.append(1)
+            raise OperationalError(statement, parameters, Exception("connection reset"))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", refuse)
+    try:
+        yield failures
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", refuse)
+
+
+async def test_a_database_error_completing_a_sent_avatar_is_retried_never_refunded(
+    engine: AsyncEngine, sessions: Sessions
+) -> None:
+    async with make_world(sessions, workers=1) as world:
+        await world.start_user()
+        await world.pool.start()
+        with completion_fails(engine, times=2) as failures:
+            await world.service.submit_photo(world.photo())
+            assert await world.settled(timeout=20) == ["completed"]
+
+        assert len(failures) == 2
+        assert len(world.delivery.delivered) == 1
+        assert world.delivery.failures == []
+        assert await world.balance_and_sum() == (20, 20)
+        assert await world.ledger_kinds() == ["grant", "charge"]
+
+
+class HangingDelivery(FakeDelivery):
+    """Telegram took the photo; the process dies before the answer arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()
+
+    async def deliver(self, avatar: FinishedAvatar) -> Any:
+        self.sending.set()
+        await asyncio.Event().wait()
+
+
+async def test_a_job_that_died_while_sending_on_its_last_attempt_is_not_refunded(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions, workers=0, max_attempts=1) as world:
+        world.delivery = world.runner._delivery = HangingDelivery()  # type: ignore[assignment]
+        await world.start_user()
+        await world.service.submit_photo(world.photo())
+        job = await claim(world)
+        run = asyncio.create_task(world.runner.run(job))
+        await asyncio.wait_for(world.delivery.sending.wait(), 10)  # type: ignore[attr-defined]
+        run.cancel()  # the process is gone mid-send: no code of it runs any more
+        await asyncio.gather(run, return_exceptions=True)
+
+        await expire_leases(world)
+        await world.pool.sweep()
+
+        assert await world.statuses() == ["completed"]
+        assert world.delivery.failures == [], "told 'refunded' about an avatar they may have"
+        assert await world.ledger_kinds() == ["grant", "charge"]
+
+
+async def test_a_photo_answered_after_the_default_read_timeout_is_one_avatar_no_refund(
+    database_url: str, tmp_path: Path
+) -> None:
+    """PTB's default read timeout is 5 s; Telegram can take longer to answer an upload."""
+    async with bot_world(database_url, tmp_path) as world:
+        ada = await world.started_user(1)
+        answer = world.emu.hold("sendPhoto", after=True)
+        await ada.send_photo(images.jpeg())
+        await answer.arrived()
+        await asyncio.sleep(7)  # the photo is in the chat; its answer is late
+        answer.release()
+        rows = await world.settled(timeout=40)
+
+        assert [row.status for row in rows] == ["completed"]
+        assert len(avatars(ada)) == 1, "the avatar was sent again"
+        assert saying(ada, REFUNDED) == []
+        assert await money(world, 1) == (20, 20)
+        assert not any(key.startswith("refund:") for key in await ledger_keys(world, 1))
+
+
+async def test_a_send_whose_answer_never_comes_is_maybe_delivered_not_refunded(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with bot_world(database_url, tmp_path) as world:
+        world.services.runner._delivery = TelegramDelivery(  # type: ignore[attr-defined]
+            world.app.bot, media_read_timeout=1.0
+        )
+        ada = await world.started_user(1)
+        answer = world.emu.hold("sendPhoto", after=True)
+        await ada.send_photo(images.jpeg())
+        await answer.arrived()
+        rows = await world.settled(timeout=30)
+        answer.release()
+
+        assert [(row.status, row.delivery, row.telegram_file_id) for row in rows] == [
+            ("completed", "unconfirmed", None)
+        ]
+        assert answer.arrivals == 1, "re-sent after a timeout"
+        assert len(avatars(ada)) == 1
+        assert saying(ada, REFUNDED) == []
+        assert await money(world, 1) == (20, 20)
