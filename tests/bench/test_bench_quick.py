@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bench import burst, dbwork, gallery, intake, ledger, memory, overhead, startup
+from bench import burst, dbwork, gallery, intake, ledger, memory, overhead, recovery, startup
 
 pytestmark = pytest.mark.slow
 
@@ -123,3 +123,14 @@ def test_intake_reports_peak_rise_for_bombs_and_photos_at_once(tmp_path: Path) -
     for case in figures["model"]:
         assert case["outcome"] == "PreparedImage"
         assert {"measured_rise_bytes", "modelled_bytes", "measured_over_modelled"} <= set(case)
+
+
+def test_recovery_reports_restart_and_worker_death_with_default_settings(tmp_path: Path) -> None:
+    figures = run_quick(recovery.main, "recovery", tmp_path)
+
+    assert figures["settings"]["job_lease_seconds"] > 0
+    scenarios = {(r["scenario"], r["database"]) for r in figures["results"]}
+    assert {("restart → avatar", "sqlite"), ("restart → refund", "sqlite")} <= scenarios
+    for row in figures["results"]:
+        assert row["seconds"][row["promise_interval"]]["n"] == figures["plan"]["repeats"]
+        assert "meets_promise" in row
