@@ -1,7 +1,7 @@
 """generations: claimed_by (process identity) and delivery (send outcome)
 
 Revision ID: 7c1d2e3f4a5b
-Revises: 7c1d2e9a4b10
+Revises: b5e0c4d1a7f3
 Create Date: 2026-11-30 03:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7c1d2e3f4a5b"
-down_revision: str | None = "7c1d2e9a4b10"
+down_revision: str | None = "b5e0c4d1a7f3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
