@@ -43,11 +43,11 @@ from bench.common import (
     usable_databases,
 )
 from core import ledger
-from core.avatars import PhotoSubmission
 from core.bootstrap import Services, open_services
 from core.db import unit_of_work
 from core.errors import InsufficientCredits
 from core.models import Generation, LedgerEntry, User
+from core.services.submissions import PhotoSubmission
 from core.settings import load_settings
 from tests.fakes import images
 from tests.fakes.delivery import FakeDelivery
@@ -70,7 +70,7 @@ PHOTO = images.jpeg(64, 64)
 
 
 async def submit(services: Services, user_id: int, number: int) -> None:
-    await services.avatars.submit_photo(
+    await services.features.submissions.submit_photo(
         PhotoSubmission(user_id=user_id, chat_id=user_id, source_message_id=number, image=PHOTO)
     )
 

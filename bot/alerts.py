@@ -14,13 +14,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.texts import language_for, t
-from core.events import JobEvents
-from core.models import Generation, User
-from core.users import language_of
+from core.events import JobEvents, JobSummary
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +29,7 @@ OPERATOR_PROBLEMS = {
     MODEL_GONE: "admin.alert_model_gone",
 }
 
-AccountLookup = Callable[[int], Awaitable[User | None]]
+LanguageLookup = Callable[[int], Awaitable[str | None]]
 
 
 class AdminAlerts(JobEvents):
@@ -42,28 +39,28 @@ class AdminAlerts(JobEvents):
         self._bot = bot
         self._admin_ids = tuple(admin_ids)
         self._open_incidents: set[str] = set()
-        self._accounts: AccountLookup | None = None
+        self._languages: LanguageLookup | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def use_accounts(self, lookup: AccountLookup) -> None:
+    def use_accounts(self, lookup: LanguageLookup) -> None:
         """Where to find each admin's language (the services open after this observer)."""
-        self._accounts = lookup
+        self._languages = lookup
 
-    def completed(self, generation: Generation) -> None:
+    def completed(self, job: JobSummary) -> None:
         self._open_incidents.clear()
 
-    def failed(self, generation: Generation, error_code: str, refunded: bool) -> None:
+    def failed(self, job: JobSummary, error_code: str, refunded: bool) -> None:
         if error_code not in OPERATOR_PROBLEMS or error_code in self._open_incidents:
             return  # not an operator problem, or this incident was already reported
         if not self._admin_ids:
             return
         self._open_incidents.add(error_code)
-        detail = (generation.error_message or error_code)[:300]
+        detail = (job.error_message or error_code)[:300]
         log.error(
             "image model needs an operator (%s): %s; alerting admins",
             error_code,
             detail,
-            extra={"generation_id": generation.id, "user_id": generation.user_id},
+            extra={"generation_id": job.generation_id, "user_id": job.user_id},
         )
         task = asyncio.get_running_loop().create_task(self._alert(error_code, detail))
         self._tasks.add(task)
@@ -80,16 +77,15 @@ class AdminAlerts(JobEvents):
             try:
                 lang = await self._language(admin_id)
                 text = t(key, lang, detail=detail)  # t() escapes it
-                await self._bot.send_message(admin_id, text, parse_mode=ParseMode.HTML)
+                await self._bot.send_message(admin_id, text)
             except TelegramError:
                 log.warning("could not alert admin %s", admin_id, exc_info=True)
 
     async def _language(self, admin_id: int) -> str:
-        if self._accounts is None:
+        if self._languages is None:
             return language_for(None)
         try:
-            account = await self._accounts(admin_id)
+            return language_for(await self._languages(admin_id))
         except Exception:  # the alert matters more than its language
             log.debug("admin language lookup failed", exc_info=True)
             return language_for(None)
-        return language_for(language_of(account) if account else None)

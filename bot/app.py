@@ -1,4 +1,4 @@
-"""The composition root: Settings → core services → the PTB Application.
+"""The PTB Application around the core's composition root (`core.bootstrap`).
 
 Resources open in post_init and close in post_shutdown; workers are stopped in post_stop,
 while the bot can still send, so in-flight avatars are delivered before the process exits.
@@ -11,7 +11,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot.alerts import AdminAlerts
 from bot.commands import register_commands
@@ -63,6 +64,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text in the catalogs is HTML
         .rate_limiter(PriorityRateLimiter(per_second=TELEGRAM_SENDS_PER_SECOND, max_retries=3))
         .concurrent_updates(CONCURRENT_UPDATES)
         .request(CountingRequest(metrics, connection_pool_size=64, media_write_timeout=60))
@@ -95,7 +97,7 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
         application.bot_data.services = services
         if isinstance(services.image_model, OpenRouterImageModel):
             await services.image_model.check_models()  # warns only; bounded to a few seconds
-        alerts.use_accounts(services.avatars.user)
+        alerts.use_accounts(services.features.accounts.language_of)
         metrics.track_in_flight(lambda: services.pool.in_flight)
         if isinstance(application.bot.rate_limiter, PriorityRateLimiter):
             application.bot.rate_limiter.coming = _sends_coming(application, services.pool)

@@ -38,6 +38,15 @@ _GEN_ACTIONS = {
     Action.FULL_SIZE,
     Action.AGAIN,
 }
+GALLERY_ACTIONS = (
+    Action.PREV,
+    Action.NEXT,
+    Action.ASK_DELETE,
+    Action.CONFIRM_DELETE,
+    Action.CANCEL_DELETE,
+    Action.FULL_SIZE,
+    Action.OPEN_GALLERY,
+)
 _PATTERN = re.compile(r"^([a-z]):([a-z0-9_]{0,40})$")
 _GEN_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -53,6 +62,11 @@ def encode(action: Action, value: str = "") -> str:
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
     return data
+
+
+def pattern_for(*actions: Action) -> re.Pattern[str]:
+    """The callback-data pattern a handler of these actions is registered with."""
+    return re.compile("^[" + "".join(re.escape(action.value) for action in actions) + "]:")
 
 
 def parse(data: str | None) -> Callback | None:

@@ -1,22 +1,22 @@
-"""`python -m bot cleanup [--dry-run]`: report, then remove, orphan blobs and stale rows."""
+"""`python -m bot cleanup [--dry-run]`: report, then remove, orphan blobs and stale rows.
+
+It opens the same object graph as every other role (`core.bootstrap`), without delivery:
+cleanup never runs a job.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from core.blobs import open_blob_store
+from core.bootstrap import open_services
 from core.cleanup import find_orphans, remove_orphans
-from core.db import create_engine, create_session_factory
-from core.migrate import upgrade_to_head
 from core.settings import Settings
 
 
 async def run_cleanup(settings: Settings, *, dry_run: bool, min_age: float = 3600.0) -> int:
-    engine = create_engine(settings.database_url, pool=settings.db_pool)
-    blobs = await open_blob_store(settings.storage_url, s3_endpoint_url=settings.s3_endpoint_url)
+    services = await open_services(settings, role="cleanup")
     try:
-        await upgrade_to_head(engine)
-        sessions = create_session_factory(engine)
+        sessions, blobs = services.sessions, services.blobs
         report = await find_orphans(sessions, blobs, min_age=timedelta(seconds=min_age))
         for key in report.orphan_blobs:
             print(f"orphan blob: {key}")
@@ -31,5 +31,4 @@ async def run_cleanup(settings: Settings, *, dry_run: bool, min_age: float = 360
         )
         return 0
     finally:
-        await blobs.close()
-        await engine.dispose()
+        await services.close()

@@ -39,7 +39,7 @@ def menu(names: Iterable[str], language: str) -> list[BotCommand]:
 
 async def register_commands(application: BotApplication) -> None:
     services = application.bot_data.services
-    admins = services.settings.admin_user_ids if services is not None else []
+    admins = services.features.admin.admin_ids if services is not None else ()
     for language in CATALOGS:
         code = None if language == DEFAULT_LANGUAGE else language
         await application.bot.set_my_commands(menu(MENU_COMMANDS, language), language_code=code)

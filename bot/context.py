@@ -1,4 +1,5 @@
-"""A typed context: handlers reach the core through properties, not string keys."""
+"""A typed context: handlers reach the feature services through properties, and the account
+and language resolved once for this update (see `bot.handlers.arrival`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from tornado.httpserver import HTTPServer
 
 from bot.metrics import Metrics
-from core.avatars import AvatarService
-from core.bootstrap import Services
+from bot.texts import DEFAULT_LANGUAGE
+from core.bootstrap import Features, Services
+from core.services.accounts import Account, AccountService
+from core.services.admin import AdminService
+from core.services.gallery import GalleryService
+from core.services.payments import PaymentService
+from core.services.referrals import ReferralService
+from core.services.submissions import SubmissionService
 
 
 class BotData:
-    """Application-wide state: the core services, opened in post_init."""
+    """Application-wide state: the object graph, opened in post_init (for the lifecycle)."""
 
     def __init__(self) -> None:
         self.services: Services | None = None
@@ -22,16 +29,46 @@ class BotData:
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.account: Account | None = None  # None: the sender has no account (yet)
+        self.lang: str = DEFAULT_LANGUAGE
+
     @property
-    def services(self) -> Services:
+    def _features(self) -> Features:
         services = self.bot_data.services
         if services is None:
             raise RuntimeError("services are opened in post_init; no update arrives before")
-        return services
+        return services.features
 
     @property
-    def avatars(self) -> AvatarService:
-        return self.services.avatars
+    def accounts(self) -> AccountService:
+        return self._features.accounts
+
+    @property
+    def submissions(self) -> SubmissionService:
+        return self._features.submissions
+
+    @property
+    def gallery(self) -> GalleryService:
+        return self._features.gallery
+
+    @property
+    def payments(self) -> PaymentService:
+        return self._features.payments
+
+    @property
+    def admin(self) -> AdminService:
+        return self._features.admin
+
+    @property
+    def referrals(self) -> ReferralService:
+        return self._features.referrals
 
 
 BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

@@ -16,11 +16,12 @@ import logging
 import httpx
 from PIL import Image
 from telegram import Bot, InputFile, Message, ReplyParameters
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.keyboards import avatar_keyboard, buy_button_keyboard
-from bot.texts import Html, error_text, language_for, style_name, t
+from bot.refusals import failure_reason
+from bot.texts import Html, language_for, style_name, t
 from core.errors import DeliveryError
 from core.jobs import Delivered, FailedAvatar, FinishedAvatar
 
@@ -56,7 +57,6 @@ class TelegramDelivery:
                     style=style_name(avatar.style, lang),
                     credits=avatar.balance,
                 ),
-                parse_mode=ParseMode.HTML,
                 reply_markup=avatar_keyboard(avatar.generation_id, lang),
                 reply_parameters=ReplyParameters(
                     avatar.source_message_id, allow_sending_without_reply=True
@@ -74,16 +74,14 @@ class TelegramDelivery:
                 type(exc.__cause__).__name__,
                 extra={"generation_id": avatar.generation_id},
             )
-            await self._remove_status(avatar.chat_id, avatar.status_message_id)
             return Delivered(file_id=None, message_id=None, confirmed=False)
         except TelegramError as exc:
             raise DeliveryError(f"sending the avatar failed: {exc}") from exc
-        await self._remove_status(avatar.chat_id, avatar.status_message_id)
         return Delivered(file_id=_largest_file_id(message), message_id=message.message_id)
 
     async def report_failure(self, failure: FailedAvatar) -> None:
         lang = failure.language
-        reason = Html(error_text(failure.error_code, lang))
+        reason = Html(failure_reason(failure.error_code, lang))
         key = "photo.refunded" if failure.refunded else "photo.not_refunded"
         text = t(key, lang, reason=reason, cost=failure.credits_used, credits=failure.balance)
         if failure.status_message_id is not None:
@@ -92,15 +90,12 @@ class TelegramDelivery:
                     text,
                     chat_id=failure.chat_id,
                     message_id=failure.status_message_id,
-                    parse_mode=ParseMode.HTML,
                 )
                 return
             except TelegramError:
                 log.info("status message gone; sending the failure as a new message")
         markup = None if failure.refunded else buy_button_keyboard(lang)
-        await self._bot.send_message(
-            failure.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        await self._bot.send_message(failure.chat_id, text, reply_markup=markup)
 
     async def show_progress(self, chat_id: int) -> None:
         await self._bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
@@ -115,15 +110,10 @@ class TelegramDelivery:
             bonus=bonus,
             credits=balance,
         )
-        await self._bot.send_message(referrer_id, text, parse_mode=ParseMode.HTML)
+        await self._bot.send_message(referrer_id, text)
 
-    async def _remove_status(self, chat_id: int, message_id: int | None) -> None:
-        if message_id is None:
-            return
-        try:
-            await self._bot.delete_message(chat_id, message_id)
-        except TelegramError:
-            log.debug("status message could not be removed", exc_info=True)
+    async def clear_status(self, chat_id: int, message_id: int) -> None:
+        await self._bot.delete_message(chat_id, message_id)
 
 
 def _maybe_arrived(exc: NetworkError) -> bool:

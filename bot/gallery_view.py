@@ -11,36 +11,35 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, InputFile, InputMediaPhoto, Message
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.handlers.credits import format_date
+from bot.formatting import format_date
 from bot.keyboards import confirm_delete_keyboard, gallery_keyboard
 from bot.texts import style_name, t
-from core.avatars import GalleryPage
+from core.services.gallery import GalleryPage
 
 log = logging.getLogger(__name__)
 
 
-def caption_for(page: GalleryPage, lang: str) -> str:
-    item = page.item
+def caption_for(page: GalleryPage, lang: str, *, confirming: bool = False) -> str:
+    if confirming:
+        return t("gallery.confirm", lang)
     return t(
         "gallery.caption",
         lang,
         position=page.index + 1,
         total=page.total,
-        style=style_name(item.style, lang),
-        date=format_date(item.created_at, lang),
+        style=style_name(page.avatar.style, lang),
+        date=format_date(page.avatar.created_at, lang),
     )
 
 
 def keyboard_for(page: GalleryPage, lang: str, *, confirming: bool = False) -> InlineKeyboardMarkup:
+    gen_id = page.avatar.generation_id
     if confirming:
-        return confirm_delete_keyboard(page.item.id, lang)
-    return gallery_keyboard(
-        page.item.id, has_prev=page.index > 0, has_next=page.index < page.total - 1, lang=lang
-    )
+        return confirm_delete_keyboard(gen_id, lang)
+    return gallery_keyboard(gen_id, has_prev=page.has_newer, has_next=page.has_older, lang=lang)
 
 
 def is_not_modified(exc: BadRequest) -> bool:
@@ -57,46 +56,38 @@ def is_bad_file_id(exc: BadRequest) -> bool:
 async def send_page(
     context: BotContext, chat_id: int, page: GalleryPage, lang: str, *, confirming: bool = False
 ) -> Message:
-    caption = t("gallery.confirm", lang) if confirming else caption_for(page, lang)
+    caption = caption_for(page, lang, confirming=confirming)
     markup = keyboard_for(page, lang, confirming=confirming)
-    if page.item.telegram_file_id:
+    if page.avatar.telegram_file_id:
         try:
             return await context.bot.send_photo(
-                chat_id,
-                page.item.telegram_file_id,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+                chat_id, page.avatar.telegram_file_id, caption=caption, reply_markup=markup
             )
         except BadRequest as exc:
             if not is_bad_file_id(exc):
                 raise
     sent = await context.bot.send_photo(
-        chat_id,
-        await _upload(context, page),
-        caption=caption,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
+        chat_id, await _upload(context, page), caption=caption, reply_markup=markup
     )
     await _remember(context, page, sent)
     return sent
 
 
-async def edit_page(
-    context: BotContext, message: Message, page: GalleryPage, lang: str, *, confirming: bool = False
-) -> None:
-    caption = t("gallery.confirm", lang) if confirming else caption_for(page, lang)
-    markup = keyboard_for(page, lang, confirming=confirming)
-    if page.item.telegram_file_id:
+async def edit_page(context: BotContext, message: Message, page: GalleryPage, lang: str) -> None:
+    caption, markup = caption_for(page, lang), keyboard_for(page, lang)
+    if page.avatar.telegram_file_id:
         try:
-            await _edit(message, page.item.telegram_file_id, caption, markup)
+            await _edit(message, page.avatar.telegram_file_id, caption, markup)
             return
         except BadRequest as exc:
             if is_not_modified(exc):
                 return
             if not is_bad_file_id(exc):
                 raise
-            log.info("stored file_id rejected; uploading", extra={"generation_id": page.item.id})
+            log.info(
+                "stored file_id rejected; uploading",
+                extra={"generation_id": page.avatar.generation_id},
+            )
     edited = await _edit(message, await _upload(context, page), caption, markup)
     if isinstance(edited, Message):
         await _remember(context, page, edited)
@@ -106,11 +97,9 @@ async def edit_caption(
     message: Message, page: GalleryPage, lang: str, *, confirming: bool = False
 ) -> None:
     """Same avatar, new caption and buttons (asking to delete, or cancelling): no media edit."""
-    caption = t("gallery.confirm", lang) if confirming else caption_for(page, lang)
     try:
         await message.edit_caption(
-            caption,
-            parse_mode=ParseMode.HTML,
+            caption_for(page, lang, confirming=confirming),
             reply_markup=keyboard_for(page, lang, confirming=confirming),
         )
     except BadRequest as exc:
@@ -121,18 +110,17 @@ async def edit_caption(
 async def _edit(
     message: Message, media: str | InputFile, caption: str, markup: InlineKeyboardMarkup
 ) -> Message | bool:
-    return await message.edit_media(
-        InputMediaPhoto(media, caption=caption, parse_mode=ParseMode.HTML), reply_markup=markup
-    )
+    return await message.edit_media(InputMediaPhoto(media, caption=caption), reply_markup=markup)
 
 
 async def _upload(context: BotContext, page: GalleryPage) -> InputFile:
-    data, content_type = await context.avatars.read_avatar(page.item.user_id, page.item.id)
-    return InputFile(data, filename=f"avatar.{content_type.rsplit('/', 1)[-1]}")
+    image = await context.gallery.image(page.avatar.user_id, page.avatar.generation_id)
+    return InputFile(image.data, filename=f"avatar.{image.content_type.rsplit('/', 1)[-1]}")
 
 
 async def _remember(context: BotContext, page: GalleryPage, message: Message) -> None:
     if message.photo:
-        await context.avatars.remember_file_id(
-            page.item.user_id, page.item.id, message.photo[-1].file_id
+        avatar = page.avatar
+        await context.gallery.remember_file_id(
+            avatar.user_id, avatar.generation_id, message.photo[-1].file_id
         )

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Action, encode
 from bot.texts import CATALOGS, LANGUAGE_NAMES, style_name, t
-from core.settings import CreditPack
+from core.services.payments import Pack
 from core.styles import STYLES
 
 
@@ -66,7 +66,7 @@ def buy_button_keyboard(lang: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(t("button.buy", lang), Action.BUY)]])
 
 
-def packs_keyboard(packs: Sequence[CreditPack], lang: str | None) -> InlineKeyboardMarkup:
+def packs_keyboard(packs: Sequence[Pack], lang: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [

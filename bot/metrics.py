@@ -14,8 +14,7 @@ from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
 from core.clock import utcnow
-from core.events import JobEvents
-from core.models import Generation
+from core.events import JobEvents, JobSummary
 
 _LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300)
 
@@ -72,14 +71,14 @@ class Metrics(JobEvents):
     def track_in_flight(self, read: Callable[[], int]) -> None:
         self.in_flight.set_function(lambda: float(read()))
 
-    def submitted(self, generation: Generation) -> None:
+    def submitted(self, job: JobSummary) -> None:
         self.submitted_total.inc()
 
-    def completed(self, generation: Generation) -> None:
+    def completed(self, job: JobSummary) -> None:
         self.generations.labels("completed", "").inc()
-        self.generation_seconds.observe(max((utcnow() - generation.created_at).total_seconds(), 0))
+        self.generation_seconds.observe(max((utcnow() - job.created_at).total_seconds(), 0))
 
-    def failed(self, generation: Generation, error_code: str, refunded: bool) -> None:
+    def failed(self, job: JobSummary, error_code: str, refunded: bool) -> None:
         self.generations.labels("failed", error_code).inc()
 
     def model_answered(self, seconds: float, cost: float | None, model: str = "") -> None:

@@ -81,11 +81,3 @@ def t(key: str, lang: str | None = None, /, **params: object) -> str:
 
 def style_name(style: str, lang: str | None) -> str:
     return t(f"style.{style}", lang)
-
-
-def error_text(code: str, lang: str | None, /, **params: object) -> str:
-    """The one mapping from a domain error code to what the user reads."""
-    key = f"error.{code}"
-    if key not in CATALOGS[DEFAULT_LANGUAGE]:
-        key = "error.internal"
-    return t(key, lang, **params)

@@ -95,13 +95,13 @@ EN: dict[str, str] = {
     "error.model_out_of_credits": "⚠️ The service is temporarily unavailable. We've been notified.",
     "error.model_gone": "⚠️ The service is temporarily unavailable. We've been notified.",
     "error.model_error": "⚠️ The image model failed.",
-    "error.storage_error": "⚠️ Storage is temporarily unavailable.",
+    "error.storage_error": "⚠️ Storage is temporarily unavailable. Please try again in a minute.",
+    "error.photo_unavailable": "⚠️ I couldn't fetch your photo from Telegram. Please send it again in a minute.",
     "error.blob_not_found": "⚠️ I lost the image on the way. Please send it again.",
     "error.delivery_failed": "⚠️ I couldn't send you the avatar.",
     "error.recovery_gave_up": "⚠️ Your avatar got stuck after several attempts.",
     "error.internal": "⚠️ Something went wrong on our side. Please try again.",
     "error.not_found": "This avatar isn't available any more.",
-    "error.storage_retry": "⚠️ Storage is temporarily unavailable. Please try again in a minute.",
     "error.unknown_command": "I don't know that command. /help lists what I can do.",
     # /credits
     "credits.summary": (

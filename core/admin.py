@@ -10,15 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ledger, users
-from core.db import unit_of_work
-from core.events import JobEvents
 from core.models import Generation, GenerationStatus, LedgerEntry, Payment, User
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Stats:
     users: int
     new_users: int
@@ -33,18 +31,12 @@ class Stats:
     models: dict[str, int]  # completed avatars per model that answered, most used first
 
 
-@dataclass(frozen=True, slots=True)
-class UserReport:
-    user: User
-    balance: int
-    ledger: list[ledger.LedgerLine]
-    generations: list[Generation]
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Grant:
     granted: bool  # False: this command was already applied (a redelivered update)
     balance: int
+    name: str  # the receiver's first name, to confirm who got it
+    language: str | None  # the receiver's, to tell them
 
 
 async def collect_stats(session: AsyncSession, *, since: datetime) -> Stats:
@@ -102,29 +94,23 @@ async def collect_stats(session: AsyncSession, *, since: datetime) -> Stats:
     )
 
 
-async def report_user(session: AsyncSession, *, user_id: int, recent: int = 5) -> UserReport | None:
-    user = await users.find(session, user_id)
-    if user is None:
-        return None
+async def recent_generations(
+    session: AsyncSession, *, user_id: int, limit: int
+) -> list[Generation]:
     rows = await session.scalars(
         select(Generation)
         .where(Generation.user_id == user_id)
         .order_by(Generation.created_at.desc(), Generation.id.desc())
-        .limit(recent)
+        .limit(limit)
     )
-    return UserReport(
-        user=user,
-        balance=user.credits,
-        ledger=await ledger.history(session, user_id, limit=recent),
-        generations=list(rows),
-    )
+    return list(rows)
 
 
 async def grant_credits(
     session: AsyncSession, *, user_id: int, amount: int, key: str, reason: str | None
 ) -> Grant:
     """UnknownUser for an id that never used the bot."""
-    await users.get(session, user_id)
+    user = await users.get(session, user_id)
     granted = await ledger.credit(
         session,
         user_id=user_id,
@@ -133,31 +119,9 @@ async def grant_credits(
         key=key,
         reference=(reason or "")[:128] or None,
     )
-    return Grant(granted, await ledger.balance(session, user_id))
-
-
-class AdminService:
-    """The admin use cases, one unit of work each."""
-
-    def __init__(
-        self, *, sessions: async_sessionmaker[AsyncSession], events: JobEvents | None = None
-    ) -> None:
-        self._sessions = sessions
-        self._events = events or JobEvents()
-
-    async def stats(self, *, since: datetime) -> Stats:
-        async with unit_of_work(self._sessions) as session:
-            return await collect_stats(session, since=since)
-
-    async def user_report(self, user_id: int) -> UserReport | None:
-        async with unit_of_work(self._sessions) as session:
-            return await report_user(session, user_id=user_id)
-
-    async def grant(self, *, user_id: int, amount: int, key: str, reason: str | None) -> Grant:
-        async with unit_of_work(self._sessions) as session:
-            grant = await grant_credits(
-                session, user_id=user_id, amount=amount, key=key, reason=reason
-            )
-        if grant.granted:
-            self._events.credits_moved(ledger.LedgerKind.ADMIN, amount)
-        return grant
+    return Grant(
+        granted=granted,
+        balance=await ledger.balance(session, user_id),
+        name=user.first_name,
+        language=users.language_of(user),
+    )

@@ -1,7 +1,9 @@
-"""The object graph built from Settings; keyword overrides let tests pass fakes.
+"""The one composition root: Settings → adapters → services; keyword overrides let tests
+pass fakes.
 
-Every process role (receiver, worker, cleanup) opens the same services here and closes them
-in reverse order, so there is one way resources are made and released.
+Every process role (receiver, worker, cleanup) opens the same graph here and closes it in
+reverse order, so there is one way resources are made and released. The bot reaches the
+domain only through `Features`, the six feature services built here once.
 """
 
 from __future__ import annotations
@@ -13,31 +15,52 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.avatars import AvatarService, ServicePolicy
 from core.blobs import BlobStore, open_blob_store
 from core.db import create_engine, create_session_factory
+from core.errors import DeliveryError
 from core.events import JobEvents
 from core.generation_memory import MIB, MemoryBoundedModel, MemoryBudget
 from core.image_model import ImageModel
 from core.instance import InstanceIdentity, acquire_identity
-from core.jobs import AvatarDelivery, JobPolicy, JobRunner
+from core.jobs import AvatarDelivery, Delivered, FailedAvatar, FinishedAvatar, JobPolicy, JobRunner
 from core.migrate import upgrade_to_head
 from core.openrouter import OpenRouterImageModel, build_http_client
+from core.payments import invoice_secret
+from core.services.accounts import AccountService, Pricing
+from core.services.admin import AdminService
+from core.services.gallery import GalleryService
+from core.services.payments import PaymentService
+from core.services.referrals import ReferralService
+from core.services.submissions import SubmissionService
 from core.settings import Settings
 from core.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Features:
+    """Everything a handler may call: the application surface."""
+
+    accounts: AccountService
+    submissions: SubmissionService
+    gallery: GalleryService
+    payments: PaymentService
+    admin: AdminService
+    referrals: ReferralService
+
+
+@dataclass(kw_only=True)
 class Services:
+    """The whole graph, for the process's lifecycle (start, health, shutdown) and tests."""
+
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     blobs: BlobStore
     http: httpx.AsyncClient
     image_model: ImageModel
-    avatars: AvatarService
+    features: Features
     runner: JobRunner
     pool: WorkerPool
     events: JobEvents
@@ -57,10 +80,31 @@ class Services:
             self.identity.release()
 
 
+class NoDelivery:
+    """For roles that never run jobs (cleanup): any attempt to deliver is refused."""
+
+    async def deliver(self, avatar: FinishedAvatar) -> Delivered:
+        raise DeliveryError("this process does not deliver avatars")
+
+    async def report_failure(self, failure: FailedAvatar) -> None:
+        raise DeliveryError("this process does not deliver avatars")
+
+    async def clear_status(self, chat_id: int, message_id: int) -> None:
+        return None
+
+    async def show_progress(self, chat_id: int) -> None:
+        return None
+
+    async def referral_rewarded(
+        self, referrer_id: int, referred_name: str, bonus: int, balance: int, language: str | None
+    ) -> None:
+        return None
+
+
 async def open_services(
     settings: Settings,
     *,
-    delivery: AvatarDelivery,
+    delivery: AvatarDelivery | None = None,
     events: JobEvents | None = None,
     image_model: ImageModel | None = None,
     blobs: BlobStore | None = None,
@@ -88,44 +132,13 @@ async def open_services(
             timeout=settings.openrouter_timeout,
         )
         observer = events or JobEvents()
-        job_policy = JobPolicy(
-            lease_seconds=settings.job_lease_seconds,
-            max_attempts=settings.job_max_attempts,
-            refund_on_failure=settings.refund_on_failure,
-            referral_bonus=settings.referral_bonus,
-        )
-        runner = JobRunner(
-            sessions=sessions,
-            blobs=opened_blobs,
-            image_model=MemoryBoundedModel(
-                model, MemoryBudget(settings.generation_memory_mb * MIB)
-            ),
-            delivery=delivery,
-            policy=job_policy,
-            events=observer,
-        )
         identity = acquire_identity(
             role=role, configured=settings.instance_id, database_url=settings.database_url
         )
-        pool = WorkerPool(
-            sessions=sessions,
-            runner=runner,
-            policy=job_policy,
-            workers=settings.workers,
-            sweep_interval=settings.sweep_interval_seconds,
-            instance_id=identity.instance_id,
+        runner, pool = _jobs(
+            settings, sessions, opened_blobs, model, delivery, observer, identity.instance_id
         )
-        avatars = AvatarService(
-            sessions=sessions,
-            blobs=opened_blobs,
-            policy=ServicePolicy(
-                generation_cost=settings.generation_cost,
-                free_credits=settings.free_credits,
-                max_active_per_user=settings.max_active_per_user,
-            ),
-            events=observer,
-            on_queued=pool.notify,
-        )
+        features = _features(settings, sessions, opened_blobs, observer, pool)
     except BaseException:
         with contextlib.suppress(Exception):
             if opened_blobs is not None and blobs is None:
@@ -136,15 +149,79 @@ async def open_services(
             identity.release()
         raise
     return Services(
-        settings,
-        engine,
-        sessions,
-        opened_blobs,
-        http,
-        model,
-        avatars,
-        runner,
-        pool,
-        observer,
-        identity,
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        blobs=opened_blobs,
+        http=http,
+        image_model=model,
+        features=features,
+        runner=runner,
+        pool=pool,
+        events=observer,
+        identity=identity,
+    )
+
+
+def _jobs(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    blobs: BlobStore,
+    model: ImageModel,
+    delivery: AvatarDelivery | None,
+    events: JobEvents,
+    instance_id: str,
+) -> tuple[JobRunner, WorkerPool]:
+    policy = JobPolicy(
+        lease_seconds=settings.job_lease_seconds,
+        max_attempts=settings.job_max_attempts,
+        refund_on_failure=settings.refund_on_failure,
+        referral_bonus=settings.referral_bonus,
+    )
+    runner = JobRunner(
+        sessions=sessions,
+        blobs=blobs,
+        image_model=MemoryBoundedModel(model, MemoryBudget(settings.generation_memory_mb * MIB)),
+        delivery=delivery or NoDelivery(),
+        policy=policy,
+        events=events,
+    )
+    pool = WorkerPool(
+        sessions=sessions,
+        runner=runner,
+        policy=policy,
+        workers=settings.workers,
+        sweep_interval=settings.sweep_interval_seconds,
+        instance_id=instance_id,
+    )
+    return runner, pool
+
+
+def _features(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    blobs: BlobStore,
+    events: JobEvents,
+    pool: WorkerPool,
+) -> Features:
+    pricing = Pricing(
+        generation_cost=settings.generation_cost,
+        free_credits=settings.free_credits,
+        max_active_per_user=settings.max_active_per_user,
+    )
+    return Features(
+        accounts=AccountService(sessions=sessions, pricing=pricing, events=events),
+        submissions=SubmissionService(
+            sessions=sessions, blobs=blobs, pricing=pricing, events=events, on_queued=pool.notify
+        ),
+        gallery=GalleryService(sessions=sessions, blobs=blobs),
+        payments=PaymentService(
+            sessions=sessions,
+            packs=settings.credit_packs,
+            invoice_secret=invoice_secret(settings.telegram_bot_token.get_secret_value()),
+            generation_cost=settings.generation_cost,
+            events=events,
+        ),
+        admin=AdminService(sessions=sessions, admin_ids=settings.admin_user_ids, events=events),
+        referrals=ReferralService(sessions=sessions, bonus=settings.referral_bonus),
     )

@@ -94,7 +94,13 @@ async def remove_orphans(
                     Generation.updated_at <= report.cutoff,
                 )
             )
-        for key in originals:
+            # Another take on the same photo shares its original: keep what is still used.
+            still_used = set(
+                await session.scalars(
+                    select(Generation.original_key).where(Generation.original_key.in_(originals))
+                )
+            )
+        for key in set(originals) - still_used:
             await blobs.delete(key)
         log.info("removed %d stale rows", len(report.stale_rows))
     report.removed = True

@@ -1,16 +1,24 @@
 """One error root for the domain; adapters map library errors into these at their boundary.
 
-Every error carries a stable `code` (stored on failed generations, counted in metrics) so the
-bot can turn it into a user message in one place without string matching.
+Every error carries a stable `code` (stored on failed generations, counted in metrics) and the
+values its message needs (`params`), so the bot turns any of them into a user message in one
+place, without string matching and without knowing which error needs which numbers.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class AIVengerError(Exception):
     """Root of every error the domain raises on purpose."""
 
     code = "internal"
+
+    @property
+    def params(self) -> Mapping[str, object]:
+        """What the user-facing text of this error shows (e.g. balance and cost)."""
+        return {}
 
 
 class ConfigError(AIVengerError):
@@ -38,6 +46,10 @@ class InsufficientCredits(SubmissionRefused):
         self.balance = balance
         self.cost = cost
 
+    @property
+    def params(self) -> Mapping[str, object]:
+        return {"credits": self.balance, "cost": self.cost}
+
 
 class TooManyActive(SubmissionRefused):
     """The user already has the maximum number of queued or running generations."""
@@ -47,6 +59,10 @@ class TooManyActive(SubmissionRefused):
     def __init__(self, *, limit: int) -> None:
         super().__init__(f"at most {limit} generations may be queued or running per user")
         self.limit = limit
+
+    @property
+    def params(self) -> Mapping[str, object]:
+        return {"limit": self.limit}
 
 
 class UnknownUser(SubmissionRefused):
@@ -118,13 +134,29 @@ class AnimatedImage(InvalidImage):
     code = "animated_image"
 
 
-# --- lookups ----------------------------------------------------------------------------------
+class PhotoUnavailable(SubmissionRefused):
+    """The photo could not be fetched from the chat (Telegram's file download failed)."""
+
+    code = "photo_unavailable"
+
+
+# --- lookups and payments ---------------------------------------------------------------------
 
 
 class NotFound(AIVengerError):
     """The thing does not exist or does not belong to the asking user (indistinguishable)."""
 
     code = "not_found"
+
+
+class PaymentRefused(AIVengerError):
+    """A checkout we will not accept; `reason` names why (the bot turns it into a message)."""
+
+    code = "payment_refused"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"payment refused: {reason}")
+        self.reason = reason
 
 
 # --- the image model ---------------------------------------------------------------------------
@@ -203,7 +235,7 @@ class ImageModelBadResponse(ImageModelError):
     code = "model_bad_response"
 
 
-# --- storage and delivery ---------------------------------------------------------------------
+# --- storage, delivery and recovery -----------------------------------------------------------
 
 
 class StorageError(AIVengerError):
@@ -232,3 +264,9 @@ class DeliveryError(AIVengerError):
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class RecoveryGaveUp(AIVengerError):
+    """A job's lease expired more times than the policy allows."""
+
+    code = "recovery_gave_up"

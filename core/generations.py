@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -119,12 +119,20 @@ async def claim_next(
     return job
 
 
-async def get(session: AsyncSession, gen_id: str) -> Generation | None:
-    return await session.get(Generation, gen_id, populate_existing=True)
+async def set_status_message(session: AsyncSession, *, gen_id: str, message_id: int) -> bool:
+    """Remember the "⏳" message of a job still in progress; False once the job has ended.
 
-
-async def queue_depth(session: AsyncSession) -> int:
-    total = await session.scalar(
-        select(func.count()).select_from(Generation).where(Generation.status == Status.QUEUED)
+    The status condition serialises with completing or failing the row: either the worker
+    sees this id when it ends the job and removes the message, or this returns False.
+    """
+    result = await session.execute(
+        update(Generation)
+        .where(Generation.id == gen_id, Generation.status.in_(Status.ACTIVE))
+        .values(status_message_id=message_id)
     )
-    return int(total or 0)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def status_message_of(session: AsyncSession, gen_id: str) -> int | None:
+    """The job's "⏳" message as of now (the handler records it after the job is queued)."""
+    return await session.scalar(select(Generation.status_message_id).where(Generation.id == gen_id))

@@ -18,11 +18,11 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import claims, ledger, referrals, users
+from core import claims, generations, ledger, referrals, users
 from core.blobs import BlobStore, avatar_key, content_type_for_key
 from core.db import PoolTimeout, unit_of_work
 from core.errors import AIVengerError, BlobNotFound, DeliveryError
-from core.events import JobEvents
+from core.events import JobEvents, JobSummary
 from core.image_model import ImageModel, ImageRequest
 from core.models import DeliveryState, Generation
 from core.styles import build_prompt
@@ -40,13 +40,12 @@ class _LeaseLost(Exception):
     """The claim was taken over or swept while this worker ran: stand down, change nothing."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FinishedAvatar:
     generation_id: str
     user_id: int
     chat_id: int
     source_message_id: int
-    status_message_id: int | None
     style: str
     image: bytes
     content_type: str
@@ -54,7 +53,7 @@ class FinishedAvatar:
     language: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FailedAvatar:
     generation_id: str
     user_id: int
@@ -67,7 +66,7 @@ class FailedAvatar:
     language: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Delivered:
     """What a send returned; `confirmed=False` when its answer never came (maybe delivered)."""
 
@@ -86,6 +85,9 @@ class AvatarDelivery(Protocol):
 
     async def report_failure(self, failure: FailedAvatar) -> None: ...
 
+    async def clear_status(self, chat_id: int, message_id: int) -> None:
+        """Remove the "⏳" message of a delivered avatar; may fail (it is cosmetic)."""
+
     async def show_progress(self, chat_id: int) -> None:
         """Cosmetic "working on it" signal, repeated while the model runs; may be dropped."""
 
@@ -95,7 +97,7 @@ class AvatarDelivery(Protocol):
         """Tell a referrer that the friend they invited earned them a bonus."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobPolicy:
     lease_seconds: float = 15.0
     max_attempts: int = 3
@@ -137,7 +139,6 @@ class JobRunner:
                         user_id=job.user_id,
                         chat_id=job.chat_id,
                         source_message_id=job.source_message_id,
-                        status_message_id=job.status_message_id,
                         style=job.style,
                         image=image,
                         content_type=content_type,
@@ -209,7 +210,7 @@ class JobRunner:
             return
         extra = {"generation_id": gen_id, "user_id": failed.user_id}
         log.warning("generation failed: %s (refunded=%s)", code, refunded, extra=extra)
-        self._events.failed(failed, code, refunded)
+        self._events.failed(JobSummary.of(failed), code, refunded)
         if refunded:
             self._events.credits_moved(ledger.LedgerKind.REFUND, failed.credits_used)
         try:
@@ -320,11 +321,13 @@ class JobRunner:
                             DeliveryState.SENT if delivered.confirmed else DeliveryState.UNCONFIRMED
                         ),
                     )
-                    reward = None
+                    reward, status_message_id = None, None
                     if done:
                         reward = await referrals.reward_on_first_avatar(
                             session, user_id=job.user_id, bonus=self._policy.referral_bonus
                         )
+                        # Read after completing: a "⏳" recorded later is removed by its sender.
+                        status_message_id = await generations.status_message_of(session, job.id)
                 break
             except Exception:
                 log.warning("recording a sent avatar failed; retrying", exc_info=True, extra=extra)
@@ -337,10 +340,18 @@ class JobRunner:
             log.info("generation delivered", extra=extra)
         else:
             log.warning("generation maybe delivered (no answer to the send)", extra=extra)
-        self._events.completed(job)
+        self._events.completed(JobSummary.of(job))
+        if status_message_id is not None:
+            await self._clear_status(job.chat_id, status_message_id)
         if reward is not None:
             self._events.credits_moved(ledger.LedgerKind.REFERRAL, reward.bonus)
             await self._tell_referrer(reward)
+
+    async def _clear_status(self, chat_id: int, message_id: int) -> None:
+        try:
+            await self._delivery.clear_status(chat_id, message_id)
+        except Exception:
+            log.debug("status message could not be removed", exc_info=True)
 
     async def _tell_referrer(self, reward: referrals.ReferralReward) -> None:
         """The bonus is paid already; failing to say so must not touch the avatar's job."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,7 +21,9 @@ from core.errors import InsufficientCredits, UnknownUser
 from core.models import LedgerEntry, User
 
 
-class LedgerKind:
+class LedgerKind(StrEnum):
+    """What moved credits; stored in `credit_ledger.kind` and named in the user's history."""
+
     GRANT = "grant"
     CHARGE = "charge"
     REFUND = "refund"
@@ -30,7 +33,7 @@ class LedgerKind:
     PURCHASE_REFUND = "purchase_refund"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LedgerLine:
     delta: int
     kind: str
@@ -127,7 +130,10 @@ async def history(session: AsyncSession, user_id: int, *, limit: int = 10) -> li
         .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
         .limit(limit)
     )
-    return [LedgerLine(e.delta, e.kind, e.reference, e.created_at) for e in rows]
+    return [
+        LedgerLine(delta=e.delta, kind=e.kind, reference=e.reference, created_at=e.created_at)
+        for e in rows
+    ]
 
 
 async def _key_used(session: AsyncSession, key: str) -> bool:

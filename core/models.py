@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum, nonmember
 
 from sqlalchemy import (
     BigInteger,
@@ -108,12 +109,12 @@ class Generation(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class GenerationStatus:
+class GenerationStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
-    ACTIVE = (QUEUED, RUNNING)
+    ACTIVE = nonmember(("queued", "running"))  # not a state: the two a job can still leave
 
 
 class DeliveryState:

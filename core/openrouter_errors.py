@@ -18,7 +18,6 @@ from core.errors import (
     ImageModelUnavailable,
 )
 
-RETRYABLE_STATUSES = frozenset({408, 429, 502, 503})
 # OpenRouter's 400 for a model id it does not know at all (a 404 means known, but no endpoint).
 _INVALID_MODEL = "not a valid model id"
 
@@ -41,10 +40,8 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def is_retryable(error: ImageModelError) -> bool:
-    """Transient per §5: 408/429/502/503, network errors and timeouts (status None)."""
-    return isinstance(error, ImageModelUnavailable) and (
-        error.status is None or error.status in RETRYABLE_STATUSES
-    )
+    """One definition: an error is retried exactly when its type says it is transient."""
+    return error.transient
 
 
 def error_for_code(code: int, message: str, retry_after: float | None = None) -> ImageModelError:
@@ -64,8 +61,10 @@ def error_for_code(code: int, message: str, retry_after: float | None = None) ->
             return ImageModelGone(message, status=code)
         case 408:
             return ImageModelTimeout(message, status=code, retry_after=retry_after)
-        case _ if code >= 500 or code == 429:
+        case 429 | 500 | 502 | 503 | 504:  # §5's transient answers, and 500/504 like them
             return ImageModelUnavailable(message, status=code, retry_after=retry_after)
+        case _ if code >= 500:  # e.g. 501: the provider cannot do this, retrying will not help
+            return ImageModelError(message, status=code)
         case _ if 400 <= code < 500:
             return ImageModelBadRequest(message, status=code)
     return ImageModelBadResponse(message, status=code)

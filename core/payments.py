@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ledger
 from core.clock import utcnow
-from core.db import is_postgres, unit_of_work
-from core.errors import AIVengerError, NotFound
-from core.events import JobEvents
+from core.db import is_postgres
+from core.errors import NotFound, PaymentRefused
 from core.models import Payment
 from core.settings import CreditPack
 
@@ -34,17 +33,7 @@ _MAC_HEX_CHARS = 32  # 128 bits of HMAC-SHA256: forging needs the bot token
 _PAYLOAD = re.compile(r"^v1:(\d{1,20}):([a-z0-9_]{1,16}):(\d{1,9}):(\d{1,9}):([0-9a-f]{32})$")
 
 
-class PaymentRefused(AIVengerError):
-    """A checkout we will not accept; `reason` names why (the bot turns it into a message)."""
-
-    code = "payment_refused"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"payment refused: {reason}")
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Checkout:
     """What Telegram reports at checkout and on payment: our payload back, payer, amount."""
 
@@ -54,7 +43,7 @@ class Checkout:
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Claim:
     """What a signed payload promises: this user gets `credits` for `stars`."""
 
@@ -64,14 +53,14 @@ class Claim:
     stars: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Purchase:
     credited: bool  # False: this charge was already credited (a redelivered update)
     credits: int
     balance: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Refund:
     user_id: int
     stars: int
@@ -102,7 +91,7 @@ def decode_payload(*, secret: bytes, payload: str) -> Claim:
     if not hmac.compare_digest(mac, _mac(secret, body)):
         raise PaymentRefused("invalid")
     user_id, pack_id, credits, stars, _ = match.groups()
-    return Claim(int(user_id), pack_id, int(credits), int(stars))
+    return Claim(user_id=int(user_id), pack_id=pack_id, credits=int(credits), stars=int(stars))
 
 
 def _mac(secret: bytes, body: str) -> str:
@@ -158,7 +147,8 @@ async def credit_purchase(
         key=f"purchase:{charge_id}",
         reference=claim.pack_id,
     )
-    return Purchase(credited, claim.credits, await ledger.balance(session, payer_id))
+    balance = await ledger.balance(session, payer_id)
+    return Purchase(credited=credited, credits=claim.credits, balance=balance)
 
 
 async def debit_refund(session: AsyncSession, *, charge_id: str) -> Refund | None:
@@ -183,52 +173,14 @@ async def debit_refund(session: AsyncSession, *, charge_id: str) -> Refund | Non
     )
     payment.refunded_at = utcnow()
     balance = await ledger.balance(session, payment.user_id)
-    return Refund(payment.user_id, payment.stars, payment.credits, taken or 0, balance)
+    return Refund(
+        user_id=payment.user_id,
+        stars=payment.stars,
+        credits=payment.credits,
+        taken=taken or 0,
+        balance=balance,
+    )
 
 
-class PaymentService:
-    """The payment use cases the bot calls, each one unit of work (or none at checkout)."""
-
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        packs: Sequence[CreditPack],
-        bot_token: str,
-        events: JobEvents | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self.packs = tuple(packs)
-        self._secret = invoice_secret(bot_token)
-        self._events = events or JobEvents()
-
-    def pack(self, pack_id: str) -> CreditPack | None:
-        return find_pack(self.packs, pack_id)
-
-    def payload_for(self, user_id: int, pack: CreditPack) -> str:
-        return encode_payload(secret=self._secret, user_id=user_id, pack=pack)
-
-    def check_checkout(self, checkout: Checkout) -> Claim:
-        """No I/O: Telegram wants the answer within 10 seconds."""
-        return check_checkout(self._secret, self.packs, checkout)
-
-    async def complete_purchase(self, checkout: Checkout, *, charge_id: str) -> Purchase:
-        claim = check_paid(self._secret, checkout)
-        async with unit_of_work(self._sessions) as session:
-            purchase = await credit_purchase(
-                session, claim=claim, payer_id=checkout.payer_id, charge_id=charge_id
-            )
-        if purchase.credited:
-            self._events.credits_moved(ledger.LedgerKind.PURCHASE, purchase.credits)
-        return purchase
-
-    async def payment(self, charge_id: str) -> Payment | None:
-        async with unit_of_work(self._sessions) as session:
-            return await session.scalar(select(Payment).where(Payment.charge_id == charge_id))
-
-    async def record_refund(self, charge_id: str) -> Refund | None:
-        async with unit_of_work(self._sessions) as session:
-            refund = await debit_refund(session, charge_id=charge_id)
-        if refund is not None:
-            self._events.credits_moved(ledger.LedgerKind.PURCHASE_REFUND, refund.taken)
-        return refund
+async def find_payment(session: AsyncSession, charge_id: str) -> Payment | None:
+    return await session.scalar(select(Payment).where(Payment.charge_id == charge_id))

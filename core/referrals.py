@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ledger, users
-from core.db import unit_of_work
 from core.models import Generation, GenerationStatus, LedgerEntry, User
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReferralReward:
     """A bonus just paid: enough for the bot to tell the referrer."""
 
@@ -28,11 +27,12 @@ class ReferralReward:
     language: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InviteSummary:
     referral_code: str
     invited: int
     earned: int
+    bonus: int  # what each invited friend's first avatar pays
 
 
 async def reward_on_first_avatar(
@@ -63,11 +63,15 @@ async def reward_on_first_avatar(
         return None
     referrer = await users.get(session, referrer_id)
     return ReferralReward(
-        referrer_id, referred.first_name, bonus, referrer.credits, users.language_of(referrer)
+        referrer_id=referrer_id,
+        referred_name=referred.first_name,
+        bonus=bonus,
+        balance=referrer.credits,
+        language=users.language_of(referrer),
     )
 
 
-async def summary(session: AsyncSession, *, user_id: int) -> InviteSummary:
+async def summary(session: AsyncSession, *, user_id: int, bonus: int) -> InviteSummary:
     user = await users.get(session, user_id)
     invited = await session.scalar(
         select(func.count()).select_from(User).where(User.referred_by == user_id)
@@ -77,12 +81,9 @@ async def summary(session: AsyncSession, *, user_id: int) -> InviteSummary:
             LedgerEntry.user_id == user_id, LedgerEntry.kind == ledger.LedgerKind.REFERRAL
         )
     )
-    return InviteSummary(user.referral_code, int(invited or 0), int(earned or 0))
-
-
-async def invite_summary(
-    sessions: async_sessionmaker[AsyncSession], *, user_id: int
-) -> InviteSummary:
-    """The /invite use case: the user's code and what inviting has brought so far."""
-    async with unit_of_work(sessions) as session:
-        return await summary(session, user_id=user_id)
+    return InviteSummary(
+        referral_code=user.referral_code,
+        invited=int(invited or 0),
+        earned=int(earned or 0),
+        bonus=bonus,
+    )

@@ -19,7 +19,7 @@ from core.models import User
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
     """What the front end knows about a person (from Telegram, in the domain's words)."""
 
@@ -30,7 +30,7 @@ class Profile:
     language_code: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Registration:
     user: User
     created: bool
@@ -55,10 +55,7 @@ async def register(
         insert(User)
         .values(
             id=profile.user_id,
-            first_name=profile.first_name[:128],
-            username=profile.username,
-            last_name=profile.last_name,
-            language_code=profile.language_code,
+            **_profile_values(profile),
             credits=0,
             referral_code=new_referral_code(),
             referred_by=referrer_id,
@@ -68,17 +65,7 @@ async def register(
     )
     created = (await session.execute(statement)).scalar_one_or_none() is not None
     if not created:
-        await session.execute(
-            update(User)
-            .where(User.id == profile.user_id)
-            .values(
-                first_name=profile.first_name[:128],
-                username=profile.username,
-                last_name=profile.last_name,
-                language_code=profile.language_code,
-                updated_at=utcnow(),
-            )
-        )
+        await update_profile(session, profile=profile)
     granted = 0
     if free_credits > 0 and await ledger.credit(
         session,
@@ -91,6 +78,20 @@ async def register(
         granted = free_credits
     user = await get(session, profile.user_id)
     return Registration(user=user, created=created, granted=granted)
+
+
+async def update_profile(session: AsyncSession, *, profile: Profile) -> None:
+    await session.execute(
+        update(User)
+        .where(User.id == profile.user_id)
+        .values(**_profile_values(profile), updated_at=utcnow())
+    )
+
+
+def profile_changed(user: User, profile: Profile) -> bool:
+    """True when Telegram reports a name or language we have not stored yet."""
+    stored = {name: getattr(user, name) for name in _profile_values(profile)}
+    return stored != _profile_values(profile)
 
 
 def language_of(user: User) -> str | None:
@@ -106,7 +107,7 @@ async def get(session: AsyncSession, user_id: int) -> User:
 
 
 async def find(session: AsyncSession, user_id: int) -> User | None:
-    return await session.get(User, user_id)
+    return await session.get(User, user_id, populate_existing=True)
 
 
 async def set_style(session: AsyncSession, *, user_id: int, style: str) -> None:
@@ -119,6 +120,15 @@ async def set_language(session: AsyncSession, *, user_id: int, language: str | N
     await session.execute(
         update(User).where(User.id == user_id).values(language=language, updated_at=utcnow())
     )
+
+
+def _profile_values(profile: Profile) -> dict[str, str | None]:
+    return {
+        "first_name": profile.first_name[:128],
+        "username": profile.username,
+        "last_name": profile.last_name,
+        "language_code": profile.language_code,
+    }
 
 
 async def _referrer_for(

@@ -20,17 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import claims, generations
 from core.db import unit_of_work
-from core.errors import AIVengerError
+from core.errors import RecoveryGaveUp
 from core.jobs import JobPolicy, JobRunner
 from core.models import Generation
 
 log = logging.getLogger(__name__)
-
-
-class RecoveryGaveUp(AIVengerError):
-    """A job's lease expired more times than the policy allows."""
-
-    code = "recovery_gave_up"
 
 
 class WorkerPool:

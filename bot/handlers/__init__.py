@@ -12,11 +12,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotApplication, BotContext
+from bot.callbacks import GALLERY_ACTIONS, Action, pattern_for
+from bot.context import BotApplication
 from bot.handlers import (
     admin,
+    arrival,
     buy,
-    common,
     credits,
     fallback,
     gallery,
@@ -26,22 +27,14 @@ from bot.handlers import (
     start,
     styles,
 )
-from bot.texts import t
-from core.ratelimit import RateLimiter
+from core.flood_guard import FloodGuard
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # edited messages never start anything
 
 
-async def stale_button(update: Update, context: BotContext) -> None:
-    """Any callback we do not recognise is still answered, so the client stops spinning."""
-    if update.callback_query is not None:
-        lang = await common.language(update, context)
-        await update.callback_query.answer(t("callback.stale", lang), show_alert=True)
-
-
 def register_handlers(application: BotApplication, *, rate_limit_per_minute: int) -> None:
-    limiter = RateLimiter(per_minute=rate_limit_per_minute)
-    application.add_handler(TypeHandler(Update, fallback.rate_limit_guard(limiter)), group=-1)
+    guard = FloodGuard(per_minute=rate_limit_per_minute)
+    application.add_handler(TypeHandler(Update, arrival.arrival_step(guard)), group=-1)
     # Payments first: Telegram waits at most 10 s for the pre-checkout answer.
     application.add_handler(PreCheckoutQueryHandler(buy.on_pre_checkout))
     application.add_handler(
@@ -69,12 +62,16 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.PHOTO, photos.on_photo))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.Document.ALL, photos.on_document))
-    application.add_handler(CallbackQueryHandler(photos.on_again, pattern=r"^a:"))
-    application.add_handler(CallbackQueryHandler(styles.on_style_button, pattern=r"^s:"))
-    application.add_handler(CallbackQueryHandler(buy.on_buy_button, pattern=r"^b:"))
-    application.add_handler(CallbackQueryHandler(buy.on_pack_button, pattern=r"^k:"))
-    application.add_handler(CallbackQueryHandler(language.on_language_button, pattern=r"^l:"))
-    application.add_handler(CallbackQueryHandler(gallery.on_gallery_button, pattern=r"^[pndycfg]:"))
-    application.add_handler(CallbackQueryHandler(stale_button))
+    buttons = {
+        (Action.AGAIN,): photos.on_again,
+        (Action.STYLE,): styles.on_style_button,
+        (Action.BUY,): buy.on_buy_button,
+        (Action.PACK,): buy.on_pack_button,
+        (Action.LANGUAGE,): language.on_language_button,
+        GALLERY_ACTIONS: gallery.on_gallery_button,
+    }
+    for actions, callback in buttons.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern_for(*actions)))
+    application.add_handler(CallbackQueryHandler(fallback.stale_button))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.COMMAND, fallback.unknown_command))
     application.add_handler(MessageHandler(NEW_MESSAGE & ~filters.COMMAND, fallback.unsupported))

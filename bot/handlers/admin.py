@@ -13,19 +13,16 @@ from functools import wraps
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
-from bot.handlers.buy import payments_of
-from bot.handlers.common import language, message_of, reply
-from bot.handlers.credits import format_date, ledger_line
+from bot.formatting import format_date, ledger_line
+from bot.handlers.common import message_of, reply
 from bot.handlers.fallback import unknown_command
 from bot.texts import Html, language_for, style_name, t
-from core.admin import AdminService
 from core.clock import utcnow
 from core.errors import UnknownUser
-from core.users import language_of
+from core.services.admin import UserReport
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +38,12 @@ def admin_only(handler: Handler) -> Handler:
     @wraps(handler)
     async def guarded(update: Update, context: BotContext) -> None:
         user = update.effective_user
-        if user is None or user.id not in context.services.settings.admin_user_ids:
+        if user is None or not context.admin.is_admin(user.id):
             await unknown_command(update, context)
             return
         await handler(update, context)
 
     return guarded
-
-
-def admin_of(context: BotContext) -> AdminService:
-    return AdminService(sessions=context.services.sessions, events=context.services.events)
 
 
 def _int_arg(args: list[str], index: int) -> int | None:
@@ -61,20 +54,18 @@ def _int_arg(args: list[str], index: int) -> int | None:
 @admin_only
 async def grant(update: Update, context: BotContext) -> None:
     """/grant <user id> <credits> [reason]: once per command message, even if redelivered."""
-    message = message_of(update)
-    lang = await language(update, context)
+    message, lang = message_of(update), context.lang
     args = context.args or []
     user_id, amount = _int_arg(args, 0), _int_arg(args, 1)
     if user_id is None or amount is None or not 0 < amount <= MAX_GRANT:
         await reply(update, t("admin.grant_usage", lang))
         return
-    reason = " ".join(args[2:]) or None
     try:
-        result = await admin_of(context).grant(
+        result = await context.admin.grant(
             user_id=user_id,
             amount=amount,
-            reason=reason,
-            key=f"admin:{message.chat_id}:{message.message_id}",
+            reason=" ".join(args[2:]) or None,
+            command=(message.chat_id, message.message_id),
         )
     except UnknownUser:
         await reply(update, t("admin.no_user", lang, user_id=user_id))
@@ -83,30 +74,24 @@ async def grant(update: Update, context: BotContext) -> None:
         await reply(update, t("admin.grant_repeated", lang, credits=result.balance))
         return
     log.info("admin granted %d credits to %d", amount, user_id, extra={"user_id": user_id})
-    account = await context.avatars.user(user_id)
-    name = account.first_name if account else str(user_id)
-    await reply(
-        update,
-        t("admin.granted", lang, amount=amount, name=name, user_id=user_id, credits=result.balance),
-    )
-    await _tell_user(context, user_id, "admin.user_granted", amount=amount, credits=result.balance)
+    granted = {"amount": amount, "credits": result.balance}
+    await reply(update, t("admin.granted", lang, name=result.name, user_id=user_id, **granted))
+    await _tell_user(context, user_id, result.language, "admin.user_granted", **granted)
 
 
 @admin_only
 async def refund(update: Update, context: BotContext) -> None:
     """/refund <charge id>: Stars back to the payer, the pack's credits out (never below 0)."""
-    lang = await language(update, context)
-    args = context.args or []
+    lang, args = context.lang, context.args or []
     if len(args) != 1:
         await reply(update, t("admin.refund_usage", lang))
         return
     charge_id = args[0][:255]
-    payments = payments_of(context)
-    payment = await payments.payment(charge_id)
+    payment = await context.payments.payment(charge_id)
     if payment is None:
         await reply(update, t("admin.no_payment", lang, charge_id=charge_id))
         return
-    if payment.refunded_at is not None:
+    if payment.refunded:
         await reply(update, t("admin.refund_repeated", lang, charge_id=charge_id))
         return
     try:
@@ -119,22 +104,23 @@ async def refund(update: Update, context: BotContext) -> None:
     except TelegramError as exc:
         await reply(update, t("admin.refund_failed", lang, error=exc.message))
         return
-    done = await payments.record_refund(charge_id)
+    done = await context.payments.record_refund(charge_id)
     if done is None:  # a concurrent /refund of the same charge got there first
         await reply(update, t("admin.refund_repeated", lang, charge_id=charge_id))
         return
     log.info("payment refunded; %d credits taken back", done.taken, extra={"user_id": done.user_id})
     await reply(update, t("admin.refund_done", lang, charge_id=charge_id, **asdict(done)))
     notice = {"stars": done.stars, "taken": done.taken, "credits": done.balance}
-    await _tell_user(context, done.user_id, "payment.refunded", **notice)
+    buyer_lang = await context.accounts.language_of(done.user_id)
+    await _tell_user(context, done.user_id, buyer_lang, "payment.refunded", **notice)
 
 
 @admin_only
 async def stats(update: Update, context: BotContext) -> None:
     """Users, avatars, failures by code, refunds, Stars and model spend."""
-    lang = await language(update, context)
+    lang = context.lang
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    numbers = await admin_of(context).stats(since=today)
+    numbers = await context.admin.stats(since=today)
     failures = ", ".join(f"{code}: {count}" for code, count in numbers.failures.items())
     models = ", ".join(f"{model} × {count}" for model, count in numbers.models.items())
     figures = {
@@ -148,56 +134,53 @@ async def stats(update: Update, context: BotContext) -> None:
 @admin_only
 async def user_info(update: Update, context: BotContext) -> None:
     """/user <id>: balance, recent ledger and recent generations."""
-    lang = await language(update, context)
+    lang = context.lang
     user_id = _int_arg(context.args or [], 0)
     if user_id is None:
         await reply(update, t("admin.user_usage", lang))
         return
-    report = await admin_of(context).user_report(user_id)
+    report = await context.admin.user_report(user_id)
     if report is None:
         await reply(update, t("admin.no_user", lang, user_id=user_id))
         return
-    account = report.user
+    await reply(update, _user_text(report, lang))
+
+
+def _user_text(report: UserReport, lang: str) -> str:
     none = t("admin.none", lang)
     ledger = "\n".join(ledger_line(line, lang) for line in report.ledger) or none
-    generations = (
-        "\n".join(
-            t(
-                "admin.generation_line",
-                lang,
-                gen_id=item.id[:8],
-                status=item.status,
-                style=style_name(item.style, lang),
-                date=format_date(item.created_at, lang),
-                error=f" · {item.error_code}" if item.error_code else "",
-            )
-            for item in report.generations
-        )
-        or none
-    )
-    await reply(
-        update,
+    generations = "\n".join(
         t(
-            "admin.user",
+            "admin.generation_line",
             lang,
-            name=account.first_name,
-            user_id=account.id,
-            username=f"@{account.username} " if account.username else "",
-            joined=format_date(account.created_at, lang),
-            language=language_of(account) or none,
-            style=style_name(account.style, lang),
-            credits=report.balance,
-            ledger=Html(ledger),
-            generations=Html(generations),
-        ),
+            gen_id=item.generation_id[:8],
+            status=item.status,
+            style=style_name(item.style, lang),
+            date=format_date(item.created_at, lang),
+            error=f" · {item.error_code}" if item.error_code else "",
+        )
+        for item in report.generations
+    )
+    return t(
+        "admin.user",
+        lang,
+        name=report.first_name,
+        user_id=report.user_id,
+        username=f"@{report.username} " if report.username else "",
+        joined=format_date(report.joined, lang),
+        language=report.language or none,
+        style=style_name(report.style, lang),
+        credits=report.balance,
+        ledger=Html(ledger),
+        generations=Html(generations or none),
     )
 
 
-async def _tell_user(context: BotContext, user_id: int, key: str, **params: object) -> None:
+async def _tell_user(
+    context: BotContext, user_id: int, language: str | None, key: str, **params: object
+) -> None:
     """Best effort: the change stands even if the user blocked the bot."""
-    account = await context.avatars.user(user_id)
-    lang = language_for(language_of(account) if account else None)
     try:
-        await context.bot.send_message(user_id, t(key, lang, **params), parse_mode=ParseMode.HTML)
+        await context.bot.send_message(user_id, t(key, language_for(language), **params))
     except TelegramError:
         log.info("could not tell the user", exc_info=True, extra={"user_id": user_id})

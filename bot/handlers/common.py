@@ -1,4 +1,4 @@
-"""What every handler needs: who is asking, in which language, and a reply in HTML."""
+"""What every handler needs: who is asking, a reply, a parsed button press, a refusal."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, Message, Update
 from telegram import User as TelegramUser
-from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
 from bot.callbacks import Callback, parse
 from bot.context import BotContext
-from bot.texts import language_for, t
-from core.users import Profile, language_of
+from bot.refusals import refusal_markup, refusal_text
+from bot.texts import t
+from core.errors import AIVengerError
+from core.services.accounts import Account
+from core.users import Profile
 
 
 def profile_of(user: TelegramUser) -> Profile:
@@ -25,20 +27,18 @@ def profile_of(user: TelegramUser) -> Profile:
     )
 
 
-async def language(update: Update, context: BotContext) -> str:
-    """The user's chosen language, else their Telegram client's, else English."""
-    user = update.effective_user
-    if user is None:
-        return language_for(None)
-    account = await context.avatars.user(user.id)
-    return language_for(language_of(account) if account else user.language_code)
-
-
 def message_of(update: Update) -> Message:
     message = update.effective_message
     if message is None:
         raise ApplicationHandlerStop  # nothing to answer: not a message update
     return message
+
+
+def account_of(context: BotContext) -> Account:
+    """The account the per-update step opened; only for updates that open one."""
+    if context.account is None:
+        raise RuntimeError("this update should have opened an account (see bot.handlers.arrival)")
+    return context.account
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +60,20 @@ async def button_press(update: Update, context: BotContext) -> ButtonPress | Non
     query = update.callback_query
     if query is None:
         return None
-    lang = await language(update, context)
     callback = parse(query.data)
     message = query.message if isinstance(query.message, Message) else None
     if callback is None or message is None:
-        await query.answer(t("callback.stale", lang), show_alert=True)
+        await query.answer(t("callback.stale", context.lang), show_alert=True)
         return None
-    return ButtonPress(query, callback, message, lang)
+    return ButtonPress(query, callback, message, context.lang)
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> Message:
-    return await message_of(update).reply_text(text, parse_mode=ParseMode.HTML, **kwargs)  # type: ignore[arg-type]
+    return await message_of(update).reply_text(text, **kwargs)  # type: ignore[arg-type]
+
+
+async def refuse(message: Message, error: AIVengerError, lang: str) -> Message:
+    """Answer a refusal under the message that caused it (the one rendering, see refusals)."""
+    return await message.reply_text(
+        refusal_text(error, lang), reply_markup=refusal_markup(error, lang)
+    )

@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.handlers.common import language, reply
-from bot.texts import error_text
-from core.ratelimit import RateLimiter, Verdict
+from bot.handlers.common import reply
+from bot.texts import t
 
 
 async def unsupported(update: Update, context: BotContext) -> None:
     """Stickers, videos, voice, text...: say what to send instead."""
-    await reply(update, error_text("unsupported_message", await language(update, context)))
+    await reply(update, t("error.unsupported_message", context.lang))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command we do not have (admin commands included, for non-admins)."""
-    await reply(update, error_text("unknown_command", await language(update, context)))
+    await reply(update, t("error.unknown_command", context.lang))
 
 
-def rate_limit_guard(
-    limiter: RateLimiter,
-) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
-    """A pre-handler (group -1): a flooding user's messages stop here, with one notice."""
-
-    async def guard(update: Update, context: BotContext) -> None:
-        user, message = update.effective_user, update.message
-        if user is None or message is None or message.successful_payment is not None:
-            return  # messages only (§2); payments and button presses are never throttled here
-        verdict = limiter.check(user.id)
-        if verdict is Verdict.ALLOW:
-            return
-        if verdict is Verdict.DENY_NOTIFY:
-            await reply(update, error_text("rate_limited", await language(update, context)))
-        raise ApplicationHandlerStop
-
-    return guard
+async def stale_button(update: Update, context: BotContext) -> None:
+    """Any callback we do not recognise is still answered, so the client stops spinning."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(t("callback.stale", context.lang), show_alert=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.handlers.common import language, profile_of, reply
-from bot.handlers.start import REFERRAL_PREFIX
+from bot.handlers.arrival import REFERRAL_PREFIX
+from bot.handlers.common import account_of, reply
 from bot.keyboards import share_keyboard
 from bot.texts import t
-from core.referrals import invite_summary
 
 
 def invite_link(bot_username: str, referral_code: str) -> str:
@@ -18,20 +17,14 @@ def invite_link(bot_username: str, referral_code: str) -> str:
 
 async def invite(update: Update, context: BotContext) -> None:
     """The link to share, the bonus it pays, and the friends it brought."""
-    user = update.effective_user
-    if user is None:
-        return
-    if await context.avatars.user(user.id) is None:
-        await context.avatars.register(profile_of(user))  # a link needs an account behind it
-    lang = await language(update, context)
-    summary = await invite_summary(context.services.sessions, user_id=user.id)
+    summary = await context.referrals.summary(account_of(context).user_id)
     link = invite_link(context.bot.username, summary.referral_code)
     text = t(
         "invite.text",
-        lang,
-        bonus=context.services.settings.referral_bonus,
+        context.lang,
+        bonus=summary.bonus,
         link=link,
         invited=summary.invited,
         earned=summary.earned,
     )
-    await reply(update, text, reply_markup=share_keyboard(link, lang))
+    await reply(update, text, reply_markup=share_keyboard(link, context.lang))

@@ -1,7 +1,8 @@
-"""Photo and image-file intake: check cheaply, say we're on it, download, submit.
+"""Photo and image-file intake: check once, download, submit, and only then say we're on it.
 
 Workers do the generation and send the avatar; this handler returns as soon as the job is
-queued, so a slow model never holds up anyone's updates.
+queued, so a slow model never holds up anyone's updates. The "⏳ Creating…" message is sent
+only once the charge and the job are committed: it is a promise the bot can keep.
 """
 
 from __future__ import annotations
@@ -9,27 +10,24 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telegram import Document, InlineKeyboardMarkup, Message, PhotoSize, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram import Document, Message, PhotoSize, Update
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
-from bot.handlers.common import button_press, language, message_of, profile_of, reply
-from bot.keyboards import buy_button_keyboard
+from bot.handlers.common import account_of, button_press, message_of, refuse
 from bot.ratelimit import PriorityRateLimiter
-from bot.texts import error_text, t
-from core.avatars import PhotoSubmission
+from bot.texts import t
 from core.errors import (
     ImageTooLarge,
-    InsufficientCredits,
     NotAnImage,
     NotFound,
+    PhotoUnavailable,
     StorageError,
     SubmissionRefused,
-    TooManyActive,
-    UnknownUser,
 )
 from core.intake import MAX_INPUT_BYTES
+from core.services.submissions import PhotoSubmission, Submitted
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +45,7 @@ def is_image_document(document: Document) -> bool:
 async def on_photo(update: Update, context: BotContext) -> None:
     """A photo: take its largest size."""
     message = message_of(update)
-    await _intake(update, context, message.photo[-1])
+    await _intake(context, message, message.photo[-1])
 
 
 async def on_document(update: Update, context: BotContext) -> None:
@@ -57,108 +55,77 @@ async def on_document(update: Update, context: BotContext) -> None:
     if document is None:
         return
     if not is_image_document(document):
-        await _refuse(
-            update, NotAnImage("document is not an image"), await language(update, context)
-        )
+        await refuse(message, NotAnImage("document is not an image"), context.lang)
         return
-    await _intake(update, context, document)
+    await _intake(context, message, document)
 
 
-async def _intake(update: Update, context: BotContext, file: PhotoSize | Document) -> None:
-    message = message_of(update)
-    user = update.effective_user
-    if user is None:
+async def _intake(context: BotContext, message: Message, file: PhotoSize | Document) -> None:
+    try:
+        submitted = await _submit(context, message, file)
+    except (SubmissionRefused, StorageError) as refusal:
+        log.info("photo refused: %s", refusal, extra={"user_id": message.chat_id})
+        await refuse(message, refusal, context.lang)
         return
-    lang = await language(update, context)
+    if submitted is not None and not submitted.duplicate:
+        await _acknowledge(context, message, submitted.generation_id)
+
+
+async def _submit(
+    context: BotContext, message: Message, file: PhotoSize | Document
+) -> Submitted | None:
+    """The job for this photo; None when this message was submitted before (redelivered)."""
+    account = account_of(context)
     if file.file_size and file.file_size > MAX_INPUT_BYTES:
-        await _refuse(update, ImageTooLarge("over 20 MB"), lang)
-        return
-    if await context.avatars.is_known_photo(chat_id=message.chat_id, message_id=message.message_id):
-        log.info("photo update redelivered; ignoring", extra={"user_id": user.id})
-        return
-    try:
-        await _ensure_can_submit(update, context)
-    except SubmissionRefused as refusal:
-        await _refuse(update, refusal, lang)
-        return
-    status = await _status_message(context, message, lang)
-    try:
-        data = bytes(await (await file.get_file()).download_as_bytearray())
-        submitted = await context.avatars.submit_photo(
-            PhotoSubmission(
-                user_id=user.id,
-                chat_id=message.chat_id,
-                source_message_id=message.message_id,
-                image=data,
-                caption=message.caption,
-                status_message_id=status.message_id if status else None,
-            )
+        raise ImageTooLarge("over 20 MB")
+    admitted = await context.submissions.admit(
+        account, chat_id=message.chat_id, message_id=message.message_id
+    )
+    if not admitted:
+        log.info("photo update redelivered; ignoring", extra={"user_id": account.user_id})
+        return None
+    with contextlib.suppress(TelegramError):  # cosmetic: it may not stop the photo
+        await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
+    return await context.submissions.submit_photo(
+        PhotoSubmission(
+            user_id=account.user_id,
+            chat_id=message.chat_id,
+            source_message_id=message.message_id,
+            image=await _download(file),
+            caption=message.caption,
         )
-    except SubmissionRefused as refusal:
-        await _answer(message, status, _refusal_text(refusal, lang), _refusal_markup(refusal, lang))
-        return
+    )
+
+
+async def _download(file: PhotoSize | Document) -> bytes:
+    try:
+        return bytes(await (await file.get_file()).download_as_bytearray())
     except BadRequest as exc:  # e.g. "file is too big" from getFile
-        log.info("download refused: %s", exc, extra={"user_id": user.id})
-        await _answer(message, status, _refusal_text(ImageTooLarge(str(exc)), lang))
-        return
-    except (StorageError, TelegramError) as exc:
-        log.warning("intake failed: %s", exc, extra={"user_id": user.id})
-        await _answer(message, status, error_text("storage_retry", lang))
-        return
-    if submitted.duplicate and status is not None:
-        await status.delete()
+        raise ImageTooLarge(str(exc)) from exc
+    except TelegramError as exc:
+        raise PhotoUnavailable(f"downloading the photo failed: {exc}") from exc
 
 
-async def _status_message(context: BotContext, message: Message, lang: str) -> Message | None:
-    """ "⏳ Creating…" at once, unless Telegram's send budget is saturated (a burst): then the
-    avatar itself is the first answer, and the budget goes to avatars (product §10)."""
+async def _acknowledge(context: BotContext, message: Message, gen_id: str) -> None:
+    """ "⏳ Creating…" now that the job is durable, recorded on the job so the worker removes
+    it; if the worker already finished, it never knew of it, so it goes here. Skipped while
+    Telegram's send budget is saturated (a burst): the avatar itself is the answer (§10)."""
     limiter = context.bot.rate_limiter
     if isinstance(limiter, PriorityRateLimiter) and limiter.saturated:
-        return None
-    try:  # cosmetic: neither may stop the photo
-        status = await message.reply_text(t("photo.working", lang))
+        return
+    try:
+        status = await message.reply_text(t("photo.working", context.lang))
     except TelegramError as exc:
         log.info("no status message: %s", exc)
-        return None
-    with contextlib.suppress(TelegramError):
-        await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
-    return status
-
-
-async def _answer(
-    message: Message, status: Message | None, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Turn the status message into the answer, or reply when there is none."""
-    if status is None:
-        await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    else:
-        await status.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-
-
-async def _ensure_can_submit(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    assert user is not None
+        return
     try:
-        await context.avatars.ensure_can_submit(user.id)
-    except UnknownUser:
-        await context.avatars.register(profile_of(user))  # a photo before /start still counts
-        await context.avatars.ensure_can_submit(user.id)
-
-
-def _refusal_text(refusal: SubmissionRefused, lang: str) -> str:
-    if isinstance(refusal, InsufficientCredits):
-        return error_text(refusal.code, lang, cost=refusal.cost, credits=refusal.balance)
-    if isinstance(refusal, TooManyActive):
-        return error_text(refusal.code, lang, limit=refusal.limit)
-    return error_text(refusal.code, lang)
-
-
-def _refusal_markup(refusal: SubmissionRefused, lang: str) -> InlineKeyboardMarkup | None:
-    return buy_button_keyboard(lang) if isinstance(refusal, InsufficientCredits) else None
-
-
-async def _refuse(update: Update, refusal: SubmissionRefused, lang: str) -> None:
-    await reply(update, _refusal_text(refusal, lang), reply_markup=_refusal_markup(refusal, lang))
+        attached = await context.submissions.attach_status(gen_id, status.message_id)
+    except Exception:
+        log.warning("could not record the status message", exc_info=True)
+        attached = False
+    if not attached:
+        with contextlib.suppress(TelegramError):
+            await status.delete()
 
 
 async def on_again(update: Update, context: BotContext) -> None:
@@ -166,37 +133,23 @@ async def on_again(update: Update, context: BotContext) -> None:
     press = await button_press(update, context)
     if press is None:
         return
-    query, callback, message, lang = press.query, press.callback, press.message, press.lang
-    user_id = query.from_user.id
-    if await context.avatars.is_known_photo(chat_id=message.chat_id, message_id=message.message_id):
-        await query.answer(t("photo.duplicate", lang))
-        return
+    query, message, lang = press.query, press.message, press.lang
     try:
-        await context.avatars.gallery_item(user_id, callback.value)  # ownership first
-        await context.avatars.ensure_can_submit(user_id)
+        submitted = await context.submissions.submit_again(
+            user_id=press.user_id,
+            gen_id=press.callback.value,
+            chat_id=message.chat_id,
+            source_message_id=message.message_id,
+        )
     except NotFound:
         await query.answer(t("error.not_found", lang), show_alert=True)
         return
     except SubmissionRefused as refusal:
         await query.answer()
-        await message.reply_text(
-            _refusal_text(refusal, lang),
-            parse_mode=ParseMode.HTML,
-            reply_markup=_refusal_markup(refusal, lang),
-        )
+        await refuse(message, refusal, lang)
+        return
+    if submitted.duplicate:
+        await query.answer(t("photo.duplicate", lang))
         return
     await query.answer()
-    status = await message.reply_text(t("photo.working", lang))
-    try:
-        await context.avatars.submit_again(
-            user_id=user_id,
-            gen_id=callback.value,
-            chat_id=message.chat_id,
-            source_message_id=message.message_id,
-            status_message_id=status.message_id,
-        )
-    except SubmissionRefused as refusal:
-        await _answer(status, status, _refusal_text(refusal, lang), _refusal_markup(refusal, lang))
-    except (NotFound, StorageError) as exc:
-        log.warning("again failed: %s", exc, extra={"user_id": user_id})
-        await _answer(status, status, error_text("storage_retry", lang))
+    await _acknowledge(context, message, submitted.generation_id)

@@ -105,7 +105,7 @@ async def test_a_russian_refusal_at_checkout_is_in_russian(world: BotWorld) -> N
     await other.wait_for(lambda m: "invoice" in m)
     payload = world.emu.calls("sendInvoice")[-1].params["payload"]
     forwarded = await world.app.bot.send_invoice(
-        user.id, "Credits", "Credits", payload, "XTR", [LabeledPrice("x", 50)], provider_token=""
+        user.id, "Credits", "Credits", payload, "XTR", [LabeledPrice("x", 50)]
     )
 
     assert await user.pay(forwarded.to_dict()) == (

@@ -18,6 +18,7 @@ class FakeDelivery:
         self._sent = 0
         self.progress_signals = 0
         self.referrals: list[tuple[int, str, int, int]] = []
+        self.cleared: list[tuple[int, int]] = []
 
     def fail_next(self, error: DeliveryError, *, times: int = 1) -> None:
         self._faults.extend([error] * times)
@@ -33,6 +34,9 @@ class FakeDelivery:
     async def report_failure(self, failure: FailedAvatar) -> None:
         self.failures.append(failure)
         await self._notify()
+
+    async def clear_status(self, chat_id: int, message_id: int) -> None:
+        self.cleared.append((chat_id, message_id))
 
     async def show_progress(self, chat_id: int) -> None:
         self.progress_signals += 1

@@ -11,10 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import users
-from core.avatars import AvatarService, PhotoSubmission, ServicePolicy
 from core.db import unit_of_work
+from core.events import JobEvents
 from core.jobs import JobPolicy, JobRunner
 from core.models import Generation, LedgerEntry, User
+from core.services.accounts import AccountService, Pricing
+from core.services.gallery import GalleryService
+from core.services.submissions import PhotoSubmission, SubmissionService
 from core.workers import WorkerPool
 from tests.fakes import images
 from tests.fakes.blobs import FakeBlobStore
@@ -25,7 +28,9 @@ from tests.fakes.image_model import FakeImageModel
 @dataclass
 class World:
     sessions: async_sessionmaker[AsyncSession]
-    service: AvatarService
+    accounts: AccountService
+    submissions: SubmissionService
+    gallery: GalleryService
     runner: JobRunner
     pool: WorkerPool
     blobs: FakeBlobStore
@@ -33,7 +38,8 @@ class World:
     delivery: FakeDelivery
 
     async def start_user(self, user_id: int = 1) -> None:
-        await self.service.register(users.Profile(user_id, f"user{user_id}"))
+        profile = users.Profile(user_id=user_id, first_name=f"user{user_id}")
+        await self.accounts.resolve(profile, register=True)
 
     def photo(
         self, user_id: int = 1, message_id: int = 1, caption: str | None = None
@@ -105,13 +111,21 @@ async def make_world(
         sweep_interval=3600,
         poll_interval=0.05,
     )
-    service = AvatarService(
+    pricing = Pricing(generation_cost=10, free_credits=30, max_active_per_user=max_active)
+    events = JobEvents()
+    world = World(
         sessions=sessions,
+        accounts=AccountService(sessions=sessions, pricing=pricing, events=events),
+        submissions=SubmissionService(
+            sessions=sessions, blobs=blobs, pricing=pricing, events=events, on_queued=pool.notify
+        ),
+        gallery=GalleryService(sessions=sessions, blobs=blobs),
+        runner=runner,
+        pool=pool,
         blobs=blobs,
-        policy=ServicePolicy(generation_cost=10, free_credits=30, max_active_per_user=max_active),
-        on_queued=pool.notify,
+        model=model,
+        delivery=delivery,
     )
-    world = World(sessions, service, runner, pool, blobs, model, delivery)
     try:
         yield world
     finally:

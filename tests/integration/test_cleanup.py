@@ -20,7 +20,7 @@ from core.claims import complete, record_result
 from core.cleanup import find_orphans, remove_orphans
 from core.clock import utcnow
 from core.db import unit_of_work
-from core.generations import NewGeneration, get, insert_queued, new_generation_id
+from core.generations import NewGeneration, insert_queued, new_generation_id
 from core.models import Generation
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -56,7 +56,9 @@ async def completed_avatar(
         await store.put(result, b"png", "image/png")
     gen_id = new_generation_id()
     async with unit_of_work(sessions) as session:
-        await users.register(session, profile=users.Profile(1, "Ada"), free_credits=30)
+        await users.register(
+            session, profile=users.Profile(user_id=1, first_name="Ada"), free_credits=30
+        )
         row = await insert_queued(
             session,
             gen_id=gen_id,
@@ -118,9 +120,9 @@ async def test_cleanup_reports_then_removes_exactly_the_orphans(
     remaining = sorted(str(p.relative_to(blob_dir)) for p in blob_dir.rglob("*") if p.is_file())
     assert remaining == sorted([kept_original, kept_result, fresh_upload, young_original])
     async with unit_of_work(sessions) as session:
-        assert await get(session, kept_id) is not None
-        assert await get(session, stale_id) is None
-        assert await get(session, young_id) is not None
+        assert await session.get(Generation, kept_id) is not None
+        assert await session.get(Generation, stale_id) is None
+        assert await session.get(Generation, young_id) is not None
     assert not (blob_dir / stale_original).exists()
 
 
@@ -148,7 +150,9 @@ async def test_an_avatar_completed_while_cleanup_runs_is_left_alone(
     await store.put(original, b"jpeg", "image/jpeg")
     gen_id = new_generation_id()
     async with unit_of_work(sessions) as session:
-        await users.register(session, profile=users.Profile(1, "Ada"), free_credits=30)
+        await users.register(
+            session, profile=users.Profile(user_id=1, first_name="Ada"), free_credits=30
+        )
         row = await insert_queued(
             session,
             gen_id=gen_id,
@@ -172,6 +176,6 @@ async def test_an_avatar_completed_while_cleanup_runs_is_left_alone(
     assert (report.stale_rows, report.orphan_blobs) == ([], [])
     assert await store.exists(result) and await store.exists(original)
     async with unit_of_work(sessions) as session:
-        row = await get(session, gen_id)
+        row = await session.get(Generation, gen_id)
         assert row is not None and row.status == "completed"
     await store.close()

@@ -34,9 +34,9 @@ async def test_a_users_third_photo_waits_behind_other_users_first(sessions: Sess
     async with make_world(sessions, workers=0) as world:
         for user_id in (1, 2, 3):
             await world.start_user(user_id)
-        a = [await world.service.submit_photo(world.photo(1, n)) for n in (1, 2, 3)]
-        b = await world.service.submit_photo(world.photo(2, 1))
-        c = await world.service.submit_photo(world.photo(3, 1))
+        a = [await world.submissions.submit_photo(world.photo(1, n)) for n in (1, 2, 3)]
+        b = await world.submissions.submit_photo(world.photo(2, 1))
+        c = await world.submissions.submit_photo(world.photo(3, 1))
         # Spread the creation times so "oldest first" is unambiguous on every database.
         async with unit_of_work(sessions) as session:
             for offset, gen_id in enumerate([x.generation_id for x in [*a, b, c]]):

@@ -6,6 +6,7 @@ Runs on a SQLite file and on PostgreSQL; the image model, blob store and deliver
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from datetime import timedelta
 
@@ -41,7 +42,7 @@ async def test_fifty_concurrent_submissions_with_thirty_credits_queue_exactly_th
 
         async def submit(n: int) -> str:
             try:
-                await world.service.submit_photo(world.photo(message_id=n))
+                await world.submissions.submit_photo(world.photo(message_id=n))
                 return "queued"
             except InsufficientCredits:
                 return "refused"
@@ -60,10 +61,10 @@ async def test_fifty_concurrent_submissions_with_thirty_credits_queue_exactly_th
 async def test_at_most_max_active_generations_per_user_are_queued(sessions: Sessions) -> None:
     async with make_world(sessions, workers=0, max_active=2) as world:
         await world.start_user()
-        await world.service.submit_photo(world.photo(message_id=1))
-        await world.service.submit_photo(world.photo(message_id=2))
+        await world.submissions.submit_photo(world.photo(message_id=1))
+        await world.submissions.submit_photo(world.photo(message_id=2))
         with pytest.raises(TooManyActive):
-            await world.service.submit_photo(world.photo(message_id=3))
+            await world.submissions.submit_photo(world.photo(message_id=3))
 
         assert await world.balance_and_sum() == (10, 10)
 
@@ -71,21 +72,23 @@ async def test_at_most_max_active_generations_per_user_are_queued(sessions: Sess
 async def test_a_repeated_source_message_is_charged_once(sessions: Sessions) -> None:
     async with make_world(sessions, workers=0) as world:
         await world.start_user()
-        first = await world.service.submit_photo(world.photo(message_id=5))
-        again = await world.service.submit_photo(world.photo(message_id=5))
+        first = await world.submissions.submit_photo(world.photo(message_id=5))
+        again = await world.submissions.submit_photo(world.photo(message_id=5))
 
         assert (first.duplicate, again.duplicate) == (False, True)
         assert again.generation_id == first.generation_id
         assert await world.balance_and_sum() == (20, 20)
-        assert await world.service.is_known_photo(chat_id=1, message_id=5)
+        account = await world.accounts.find(1)
+        assert account is not None
+        assert not await world.submissions.admit(account, chat_id=1, message_id=5)
 
 
 async def test_an_invalid_image_is_refused_before_any_charge(sessions: Sessions) -> None:
     async with make_world(sessions, workers=0) as world:
         await world.start_user()
-        bad = world.photo()
+        bad = dataclasses.replace(world.photo(), image=images.pdf())
         with pytest.raises(NotAnImage):
-            await world.service.submit_photo(type(bad)(bad.user_id, bad.chat_id, 1, images.pdf()))
+            await world.submissions.submit_photo(bad)
 
         assert await world.balance_and_sum() == (30, 30)
         assert world.blobs.blobs == {}
@@ -97,7 +100,7 @@ async def test_a_photo_runs_to_a_delivered_avatar_with_the_caption_in_the_prompt
     async with make_world(sessions) as world:
         await world.start_user()
         await world.pool.start()
-        submitted = await world.service.submit_photo(world.photo(caption="red cape, flying"))
+        submitted = await world.submissions.submit_photo(world.photo(caption="red cape, flying"))
         await world.delivery.wait_for(delivered=1)
         await world.settled()
 
@@ -105,10 +108,11 @@ async def test_a_photo_runs_to_a_delivered_avatar_with_the_caption_in_the_prompt
         assert avatar.generation_id == submitted.generation_id
         assert avatar.balance == 20
         assert "red cape, flying" in world.model.requests[0].prompt
-        page = await world.service.gallery_at(1, 0)
+        page = await world.gallery.newest(1)
         assert page is not None and page.total == 1
-        assert page.item.telegram_file_id == f"file-{submitted.generation_id}"
-        assert page.item.result_key in world.blobs.blobs
+        assert page.avatar.telegram_file_id == f"file-{submitted.generation_id}"
+        image = await world.gallery.image(1, submitted.generation_id)
+        assert image.data in world.blobs.blobs.values()
         assert await world.statuses() == ["completed"]
         assert await world.balance_and_sum() == (20, 20)
 
@@ -118,7 +122,7 @@ async def test_a_failed_generation_is_refunded_exactly_once(sessions: Sessions) 
         await world.start_user()
         world.model.script(ImageModelRefused("IMAGE_SAFETY"))
         await world.pool.start()
-        submitted = await world.service.submit_photo(world.photo())
+        submitted = await world.submissions.submit_photo(world.photo())
         await world.delivery.wait_for(failed=1)
         await world.settled()
         await world.runner.fail(submitted.generation_id, 1, ImageModelRefused("again"))
@@ -139,7 +143,7 @@ async def test_without_refund_policy_a_failure_keeps_the_charge(sessions: Sessio
         await world.start_user()
         world.model.script(ImageModelRefused("IMAGE_SAFETY"))
         await world.pool.start()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         await world.delivery.wait_for(failed=1)
         await world.settled()
 
@@ -150,7 +154,7 @@ async def test_without_refund_policy_a_failure_keeps_the_charge(sessions: Sessio
 async def test_a_storage_failure_fails_the_job_and_refunds(sessions: Sessions) -> None:
     async with make_world(sessions) as world:
         await world.start_user()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         world.blobs.fail_next("put", StorageError("S3 down"))  # the result upload
         await world.pool.start()
         await world.delivery.wait_for(failed=1)
@@ -174,7 +178,7 @@ async def test_an_expired_lease_is_retried_then_failed_and_refunded_after_the_li
 ) -> None:
     async with make_world(sessions, workers=0, max_attempts=2) as world:
         await world.start_user()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         for attempt in (1, 2):
             async with unit_of_work(sessions) as session:
                 job = await generations.claim_next(session, lease_seconds=30)
@@ -196,7 +200,7 @@ async def test_a_retry_after_a_crash_resends_the_stored_result_without_a_second_
         await world.start_user()
         world.delivery.fail_next(DeliveryError("Telegram timed out"))
         await world.pool.start()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         await world.delivery.wait_for(delivered=1)
         await world.settled()
 
@@ -210,7 +214,7 @@ async def test_a_permanent_delivery_failure_refunds(sessions: Sessions) -> None:
         await world.start_user()
         world.delivery.fail_next(DeliveryError("bot was blocked by the user", permanent=True))
         await world.pool.start()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         await world.delivery.wait_for(failed=1)
         await world.settled()
 
@@ -224,20 +228,31 @@ async def test_avatars_are_listed_newest_first_and_only_to_their_owner(sessions:
         await world.pool.start()
         ids = []
         for n in (1, 2, 3):
-            ids.append((await world.service.submit_photo(world.photo(message_id=n))).generation_id)
+            ids.append(
+                (await world.submissions.submit_photo(world.photo(message_id=n))).generation_id
+            )
             await world.delivery.wait_for(delivered=n)
             await world.settled()
 
-        newest = await world.service.gallery_at(1, 0)
-        oldest = await world.service.gallery_at(1, 99)
-        assert newest is not None and oldest is not None
-        assert (newest.item.id, newest.index, newest.total) == (ids[2], 0, 3)
-        assert (oldest.item.id, oldest.index) == (ids[0], 2)
-        assert await world.service.gallery_at(2, 0) is None
+        newest = await world.gallery.newest(1)
+        assert newest is not None
+        middle = await world.gallery.turn(1, ids[2], older=True)
+        assert middle is not None
+        oldest = await world.gallery.turn(1, middle.avatar.generation_id, older=True)
+        assert oldest is not None
+        assert (newest.avatar.generation_id, newest.index, newest.total) == (ids[2], 0, 3)
+        assert (middle.avatar.generation_id, middle.index) == (ids[1], 1)
+        assert (oldest.avatar.generation_id, oldest.index, oldest.has_older) == (ids[0], 2, False)
+        assert await world.gallery.turn(1, ids[0], older=True) is None
+        back = await world.gallery.turn(1, ids[0], older=False)
+        assert back is not None and back.avatar.generation_id == ids[1]
+        assert await world.gallery.newest(2) is None
         with pytest.raises(NotFound):
-            await world.service.gallery_item(2, ids[0])
+            await world.gallery.page(2, ids[0])
         with pytest.raises(NotFound):
-            await world.service.delete_avatar(2, ids[0])
+            await world.gallery.turn(2, ids[0], older=False)
+        with pytest.raises(NotFound):
+            await world.gallery.delete(2, ids[0])
         assert len(world.blobs.blobs) == 6
 
 
@@ -245,27 +260,27 @@ async def test_deleting_an_avatar_removes_the_row_and_both_blobs(sessions: Sessi
     async with make_world(sessions) as world:
         await world.start_user()
         await world.pool.start()
-        gen_id = (await world.service.submit_photo(world.photo())).generation_id
+        gen_id = (await world.submissions.submit_photo(world.photo())).generation_id
         await world.delivery.wait_for(delivered=1)
         await world.settled()
 
-        await world.service.delete_avatar(1, gen_id)
+        assert await world.gallery.delete(1, gen_id) is None  # nothing left to show
 
         assert world.blobs.blobs == {}
-        assert await world.service.gallery_at(1, 0) is None
+        assert await world.gallery.newest(1) is None
         with pytest.raises(NotFound):
-            await world.service.delete_avatar(1, gen_id)
+            await world.gallery.delete(1, gen_id)
 
 
 async def test_stats_show_balance_avatars_and_recent_ledger_lines(sessions: Sessions) -> None:
     async with make_world(sessions) as world:
         await world.start_user()
         await world.pool.start()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         await world.delivery.wait_for(delivered=1)
         await world.settled()
 
-        stats = await world.service.stats(1)
+        stats = await world.accounts.statement(1)
 
         assert (stats.balance, stats.cost, stats.avatars) == (20, 10, 1)
         assert stats.last_created is not None
@@ -275,4 +290,4 @@ async def test_stats_show_balance_avatars_and_recent_ledger_lines(sessions: Sess
 async def test_an_unregistered_user_is_refused(sessions: Sessions) -> None:
     async with make_world(sessions, workers=0) as world:
         with pytest.raises(SubmissionRefused):
-            await world.service.submit_photo(world.photo(user_id=999))
+            await world.submissions.submit_photo(world.photo(user_id=999))

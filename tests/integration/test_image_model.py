@@ -269,7 +269,7 @@ async def test_error_inside_a_200_maps_by_code(
     fake.script(form(code, "something went wrong upstream"))
 
     with pytest.raises(error, match="something went wrong upstream") as caught:
-        await adapter(fake, client).generate(_request())
+        await adapter(fake, client, max_attempts=1).generate(_request())
     assert type(caught.value) is error
     assert caught.value.status == code
     assert len(fake.requests) == 1
@@ -295,8 +295,7 @@ async def test_transient_error_inside_a_200_is_retried(
         (402, ImageModelOutOfCredits),
         (403, ImageModelModeration),
         (404, ImageModelGone),
-        (500, ImageModelUnavailable),
-        (504, ImageModelUnavailable),
+        (501, ImageModelError),
     ],
 )
 async def test_http_errors_map_to_typed_errors_without_retry(
@@ -310,6 +309,22 @@ async def test_http_errors_map_to_typed_errors_without_retry(
     assert caught.value.status == status
     assert any(isinstance(e, httpx.HTTPStatusError) for e in _chain(caught.value))
     assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+async def test_a_transient_status_is_typed_transient_and_retried(
+    fake: OpenRouterFake, client: httpx.AsyncClient, status: int
+) -> None:
+    """One definition of transient: what the error says is exactly what the client retries."""
+    fake.script(Outcome.http(status, "try again"))
+    with pytest.raises(ImageModelUnavailable) as caught:
+        await adapter(fake, client, max_attempts=1).generate(_request())
+    assert caught.value.transient is True and caught.value.status == status
+
+    fake.script(Outcome.http(status, "try again"), Outcome.http(status, "and again"))
+    result = await adapter(fake, client).generate(_request())
+    assert result.image == fake.result_image
+    assert len(fake.requests) == 1 + 3
 
 
 async def test_wrong_key_is_an_auth_error(fake: OpenRouterFake, client: httpx.AsyncClient) -> None:

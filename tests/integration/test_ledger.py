@@ -19,7 +19,9 @@ Sessions = async_sessionmaker[AsyncSession]
 async def register(sessions: Sessions, user_id: int = 1, free: int = 30) -> users.Registration:
     async with unit_of_work(sessions) as session:
         return await users.register(
-            session, profile=users.Profile(user_id, f"user{user_id}"), free_credits=free
+            session,
+            profile=users.Profile(user_id=user_id, first_name=f"user{user_id}"),
+            free_credits=free,
         )
 
 

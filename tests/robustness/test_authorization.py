@@ -27,7 +27,7 @@ async def snapshot(world: BotWorld, *users: FakeUser) -> dict[str, Any]:
     return {
         "rows": rows,
         "money": [await money(world, u.id) for u in users],
-        "styles": [(await world.services.avatars.user(u.id)).style for u in users],  # type: ignore[union-attr]
+        "styles": [(await world.services.features.accounts.find(u.id)).style for u in users],  # type: ignore[union-attr]
         "chats": {u.id: u.messages for u in users},
         "model calls": len(world.model.requests),
         "documents": len(world.emu.calls("sendDocument")),

@@ -52,7 +52,9 @@ async def test_fifty_users_sending_two_photos_at_once_each_get_exactly_two_avata
     async with bot_world(database_url, tmp_path) as world:
         people = range(1, 51)
         for user_id in people:  # 30 welcome credits each: enough for three avatars
-            await world.services.avatars.register(Profile(user_id, f"User{user_id}"))
+            await world.services.features.accounts.resolve(
+                Profile(user_id=user_id, first_name=f"User{user_id}"), register=True
+            )
         users = [world.user(user_id) for user_id in people]
         started = time.monotonic()
         for user in users:

@@ -35,13 +35,16 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core import generations, ledger, users
-from core.avatars import AvatarService, PhotoSubmission, ServicePolicy
 from core.clock import utcnow
 from core.db import create_engine, create_session_factory, unit_of_work
 from core.errors import ImageModelRefused, ImageModelUnavailable, NotFound, SubmissionRefused
+from core.events import JobEvents
 from core.jobs import JobPolicy, JobRunner
 from core.models import Generation, LedgerEntry, User
 from core.models import GenerationStatus as Status
+from core.services.accounts import AccountService, Pricing
+from core.services.gallery import GalleryService
+from core.services.submissions import PhotoSubmission, SubmissionService
 from core.workers import WorkerPool
 from tests.fakes import images
 from tests.fakes.blobs import FakeBlobStore
@@ -97,13 +100,12 @@ class LedgerAndJobs(RuleBasedStateMachine):
             policy=policy,
         )
         self.pool = WorkerPool(sessions=d.sessions, runner=self.runner, policy=policy, workers=0)
-        self.service = AvatarService(
-            sessions=d.sessions,
-            blobs=self.blobs,
-            policy=ServicePolicy(
-                generation_cost=COST, free_credits=30, max_active_per_user=MAX_ACTIVE
-            ),
+        pricing = Pricing(generation_cost=COST, free_credits=30, max_active_per_user=MAX_ACTIVE)
+        self.accounts = AccountService(sessions=d.sessions, pricing=pricing, events=JobEvents())
+        self.submissions = SubmissionService(
+            sessions=d.sessions, blobs=self.blobs, pricing=pricing, events=JobEvents()
         )
+        self.gallery = GalleryService(sessions=d.sessions, blobs=self.blobs)
         # The claims a live worker holds: generation id -> the row as claimed (its attempt).
         self.claimed: dict[str, Generation] = {}
         self.statuses: Counter[str] = Counter()  # refreshed after every step
@@ -130,13 +132,31 @@ class LedgerAndJobs(RuleBasedStateMachine):
 
     @rule(user_id=USER_IDS)
     def register(self, user_id: int) -> None:
-        self.run(self.service.register(users.Profile(user_id, f"user{user_id}")))
+        profile = users.Profile(user_id=user_id, first_name=f"user{user_id}")
+        self.run(self.accounts.resolve(profile, register=True))
 
     @rule(user_id=USER_IDS, message_id=MESSAGE_IDS)
     def submit_a_photo(self, user_id: int, message_id: int) -> None:
-        photo = PhotoSubmission(user_id, user_id, message_id, PHOTO)
+        photo = PhotoSubmission(
+            user_id=user_id, chat_id=user_id, source_message_id=message_id, image=PHOTO
+        )
         with contextlib.suppress(SubmissionRefused):  # unregistered, too poor, too busy
-            self.run(self.service.submit_photo(photo))
+            self.run(self.submissions.submit_photo(photo))
+
+    @precondition(lambda self: self.has(Status.COMPLETED))
+    @rule(data=st.data(), message_id=MESSAGE_IDS)
+    def a_user_asks_for_another_take(self, data: st.DataObject, message_id: int) -> None:
+        """🔁 under an avatar: a new job on the same stored original (shared, not copied)."""
+        gen_id, user_id = data.draw(st.sampled_from(self.run(self._completed())))
+        with contextlib.suppress(SubmissionRefused, NotFound):
+            self.run(
+                self.submissions.submit_again(
+                    user_id=user_id,
+                    gen_id=gen_id,
+                    chat_id=user_id,
+                    source_message_id=100 + message_id,
+                )
+            )
 
     @precondition(lambda self: self.has(Status.QUEUED))
     @rule()
@@ -217,7 +237,7 @@ class LedgerAndJobs(RuleBasedStateMachine):
         if owners:
             gen_id, user_id = data.draw(st.sampled_from(owners))
             with contextlib.suppress(NotFound):
-                self.run(self.service.delete_avatar(user_id, gen_id))
+                self.run(self.gallery.delete(user_id, gen_id))
 
     @precondition(lambda self: self.has(Status.COMPLETED) and self.has(Status.FAILED))
     @rule(user_id=USER_IDS)
@@ -250,6 +270,12 @@ class LedgerAndJobs(RuleBasedStateMachine):
         assert not {k.removeprefix("refund:") for k in counts} & delivered, "delivered, refunded"
         self.statuses = Counter(status for _, _, status in rows)  # for the preconditions
 
+    @invariant()
+    def every_job_still_has_its_original(self) -> None:
+        """Deleting one take never deletes an original another take still uses."""
+        missing = set(self.run(self._originals())) - set(self.blobs.blobs)
+        assert not missing, f"originals gone while rows use them: {missing}"
+
     # --- queries --------------------------------------------------------------------------------
 
     async def _snapshot(
@@ -264,6 +290,10 @@ class LedgerAndJobs(RuleBasedStateMachine):
         for entry in entries:
             sums[entry.user_id] += entry.delta
         return balances, dict(sums), list(rows), [e.idempotency_key for e in entries]
+
+    async def _originals(self) -> list[str]:
+        async with unit_of_work(self.driver.sessions) as session:
+            return list(await session.scalars(select(Generation.original_key)))
 
     async def _claim(self) -> Generation | None:
         async with unit_of_work(self.driver.sessions) as session:

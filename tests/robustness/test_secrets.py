@@ -99,7 +99,7 @@ async def test_no_secret_reaches_a_log_line_an_error_text_or_a_user_at_debug_lev
 
                 world.emu.fail_next("getFile", status=502)  # Telegram fails a download
                 await ada.send_photo(images.jpeg())
-                await ada.wait_for(lambda m: STORAGE_DOWN in text_of(m), timeout=15)
+                await ada.wait_for(lambda m: "couldn't fetch your photo" in text_of(m), timeout=15)
 
                 world.emu.fail_next("sendMessage", status=400, description="Bad Request: boom")
                 await ada.send_text("/credits")  # a handler crashes with a traceback

@@ -41,7 +41,7 @@ async def test_a_worker_that_lost_its_lease_does_not_deliver_a_refunded_generati
 ) -> None:
     async with make_world(sessions, workers=0, max_attempts=1) as world:
         await world.start_user()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         stalled = await claim(world)
         await expire_leases(world)
         await world.pool.sweep()  # attempts are spent: failed and refunded
@@ -59,7 +59,7 @@ async def test_a_worker_that_lost_its_lease_does_not_send_a_second_avatar(
 ) -> None:
     async with make_world(sessions, workers=0, max_attempts=3) as world:
         await world.start_user()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         stalled = await claim(world)
         await expire_leases(world)
         await world.pool.sweep()  # back in the queue

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.alerts import AdminAlerts
-from core.models import Generation
+from core.clock import utcnow
+from core.events import JobSummary
 
 
 class RecordingBot:
@@ -16,8 +17,8 @@ class RecordingBot:
         self.sent.append((chat_id, text))
 
 
-def failed(gen_id: str, message: str) -> Generation:
-    return Generation(id=gen_id, user_id=1, error_message=message)
+def failed(gen_id: str, message: str) -> JobSummary:
+    return JobSummary(generation_id=gen_id, user_id=1, created_at=utcnow(), error_message=message)
 
 
 async def test_each_operator_problem_alerts_once_per_incident_and_success_ends_them() -> None:

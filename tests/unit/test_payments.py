@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import PaymentRefused
 from core.payments import (
     MAX_PAYLOAD_BYTES,
     Checkout,
-    PaymentRefused,
     check_checkout,
     check_paid,
     decode_payload,
@@ -28,7 +28,9 @@ def checkout(
     currency: str = "XTR",
     packs: list[CreditPack] = PACKS,
 ) -> None:
-    check_checkout(SECRET, packs, Checkout(payload, payer, currency, amount))
+    check_checkout(
+        SECRET, packs, Checkout(payload=payload, payer_id=payer, currency=currency, amount=amount)
+    )
 
 
 def refusal(payload: str, **kwargs: object) -> str:
@@ -92,5 +94,5 @@ def test_a_changed_or_withdrawn_price_is_refused_at_checkout_but_not_after_payme
     assert refusal(payload, packs=repriced) == "price_changed"
     assert refusal(payload, packs=[PACKS[1]]) == "unknown_pack"
     # Once Telegram took the Stars, the signed invoice is honoured as sold.
-    claim = check_paid(SECRET, Checkout(payload, 7, "XTR", 50))
+    claim = check_paid(SECRET, Checkout(payload=payload, payer_id=7, currency="XTR", amount=50))
     assert claim.credits == 50

@@ -1,4 +1,4 @@
-"""Per-user token buckets: a flood is dropped with one notice, not one reply per message.
+"""Per-user token buckets on incoming messages: a flood gets one notice, not one reply each.
 
 In-process on purpose: it protects this process from abuse and is not needed for
 correctness (charges and limits on jobs are enforced by the database).
@@ -24,7 +24,7 @@ class _Bucket:
     notified: bool = False
 
 
-class RateLimiter:
+class FloodGuard:
     def __init__(
         self, *, per_minute: int, burst: int | None = None, max_users: int = 100_000
     ) -> None:

@@ -1,0 +1,123 @@
+"""Accounts: who is asking (registered on first contact), their language, style and credits.
+
+`resolve` is called once per update by the bot's per-update step: one short transaction that
+reads the account, creates it (with the welcome grant, once ever) when the update opens one,
+and refreshes the profile only when Telegram reports a change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import gallery, ledger, users
+from core.db import unit_of_work
+from core.errors import NotFound
+from core.events import JobEvents
+from core.models import User
+from core.styles import STYLES
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pricing:
+    """What an avatar costs and the per-user limits, as the user is told them."""
+
+    generation_cost: int
+    free_credits: int
+    max_active_per_user: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Account:
+    user_id: int
+    first_name: str
+    language: str | None  # chosen, else the Telegram client's; None when neither is known
+    style: str
+    balance: int
+    affordable: int  # avatars the balance pays for
+    created: bool  # registered by this very update
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreditStatement:
+    """/credits: balance, cost, avatars made, the last one's date and recent ledger lines."""
+
+    balance: int
+    cost: int
+    avatars: int
+    last_created: datetime | None
+    recent: list[ledger.LedgerLine]
+
+
+class AccountService:
+    def __init__(
+        self, *, sessions: async_sessionmaker[AsyncSession], pricing: Pricing, events: JobEvents
+    ) -> None:
+        self._sessions = sessions
+        self.pricing = pricing
+        self._events = events
+
+    async def resolve(
+        self, profile: users.Profile, *, register: bool, referral_code: str | None = None
+    ) -> Account | None:
+        """The asking user's account; created when unknown and `register`, else None."""
+        async with unit_of_work(self._sessions) as session:
+            found = await users.find(session, profile.user_id)
+            if found is not None:
+                if users.profile_changed(found, profile):
+                    await users.update_profile(session, profile=profile)
+                return self._account(found, created=False)
+            if not register:
+                return None
+            registration = await users.register(
+                session,
+                profile=profile,
+                free_credits=self.pricing.free_credits,
+                referral_code=referral_code,
+            )
+        if registration.granted:
+            self._events.credits_moved(ledger.LedgerKind.GRANT, registration.granted)
+        return self._account(registration.user, created=registration.created)
+
+    async def find(self, user_id: int) -> Account | None:
+        async with unit_of_work(self._sessions) as session:
+            found = await users.find(session, user_id)
+            return self._account(found, created=False) if found else None
+
+    async def language_of(self, user_id: int) -> str | None:
+        """Someone else's language (an admin, a user told of a grant); None when unknown."""
+        account = await self.find(user_id)
+        return account.language if account else None
+
+    async def set_style(self, user_id: int, style: str) -> None:
+        if style not in STYLES:
+            raise NotFound(f"no style {style!r}")
+        async with unit_of_work(self._sessions) as session:
+            await users.set_style(session, user_id=user_id, style=style)
+
+    async def set_language(self, user_id: int, language: str | None) -> None:
+        async with unit_of_work(self._sessions) as session:
+            await users.set_language(session, user_id=user_id, language=language)
+
+    async def statement(self, user_id: int, *, recent: int = 5) -> CreditStatement:
+        async with unit_of_work(self._sessions) as session:
+            return CreditStatement(
+                balance=await ledger.balance(session, user_id),
+                cost=self.pricing.generation_cost,
+                avatars=await gallery.count_completed(session, user_id),
+                last_created=await gallery.last_completed_at(session, user_id),
+                recent=await ledger.history(session, user_id, limit=recent),
+            )
+
+    def _account(self, row: User, *, created: bool) -> Account:
+        return Account(
+            user_id=row.id,
+            first_name=row.first_name,
+            language=users.language_of(row),
+            style=row.style,
+            balance=row.credits,
+            affordable=row.credits // self.pricing.generation_cost,
+            created=created,
+        )

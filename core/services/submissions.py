@@ -1,0 +1,218 @@
+"""Photos in, jobs out: the per-user rules checked once, then one charge-and-queue transaction.
+
+The path from a photo to its queued job is: `admit` (is this message new, is there room and
+credit? one read), the download and intake outside any transaction, the original stored, and
+`_charge_and_queue` (charge, re-count under the user's row lock, insert the job) in one
+transaction. The status message is attached afterwards: whoever comes second, the worker that
+finishes the job or the handler that sent "⏳", tidies it away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core import gallery, generations, ledger, users
+from core.blobs import BlobStore, original_key
+from core.db import unit_of_work
+from core.errors import InsufficientCredits, NotFound, TooManyActive
+from core.events import JobEvents, JobSummary
+from core.intake import prepare_image
+from core.models import Generation
+from core.services.accounts import Account, Pricing
+from core.styles import clean_caption
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhotoSubmission:
+    user_id: int
+    chat_id: int
+    source_message_id: int
+    image: bytes
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Submitted:
+    generation_id: str
+    balance: int
+    duplicate: bool  # this message had been submitted before (a redelivered update)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Source:
+    """What a job is made from: the message it answers and the stored original."""
+
+    user_id: int
+    chat_id: int
+    source_message_id: int
+    original_key: str
+    aspect_ratio: str
+    caption: str | None
+
+
+class SubmissionService:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        blobs: BlobStore,
+        pricing: Pricing,
+        events: JobEvents,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._blobs = blobs
+        self._pricing = pricing
+        self._events = events
+        self._on_queued = on_queued
+
+    async def admit(self, account: Account, *, chat_id: int, message_id: int) -> bool:
+        """Check the per-user rules before any download; False for a message already taken.
+
+        The balance is the one read for this update; the charge re-checks both rules
+        atomically, so this early answer only saves a download, it guards nothing.
+        """
+        cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
+        if account.balance < cost:
+            raise InsufficientCredits(balance=account.balance, cost=cost)
+        async with unit_of_work(self._sessions) as session:
+            if await generations.find_by_source(
+                session, chat_id=chat_id, source_message_id=message_id
+            ):
+                return False
+            if await generations.count_active(session, account.user_id) >= limit:
+                raise TooManyActive(limit=limit)
+        return True
+
+    async def submit_photo(self, submission: PhotoSubmission) -> Submitted:
+        """Validate, store the original, then charge and queue in one transaction."""
+        prepared = await prepare_image(submission.image)
+        key = original_key(submission.user_id)
+        await self._blobs.put(key, prepared.jpeg, "image/jpeg")
+        source = _Source(
+            user_id=submission.user_id,
+            chat_id=submission.chat_id,
+            source_message_id=submission.source_message_id,
+            original_key=key,
+            aspect_ratio=prepared.aspect_ratio,
+            caption=submission.caption,
+        )
+
+        async def stored(_: AsyncSession) -> _Source:
+            return source
+
+        try:
+            submitted = await self._charge_and_queue(
+                source.chat_id, source.source_message_id, stored
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._blobs.delete(key)  # no blob without its row
+            raise
+        if submitted.duplicate:
+            await self._blobs.delete(key)
+        return submitted
+
+    async def submit_again(
+        self, *, user_id: int, gen_id: str, chat_id: int, source_message_id: int
+    ) -> Submitted:
+        """Another take on an earlier avatar's photo, in the user's current style (charged
+        anew). The new job points at the same stored original: no second intake, no copy."""
+
+        async def earlier(session: AsyncSession) -> _Source:
+            return await _source_of_again(session, user_id, gen_id, chat_id, source_message_id)
+
+        return await self._charge_and_queue(chat_id, source_message_id, earlier)
+
+    async def attach_status(self, gen_id: str, message_id: int) -> bool:
+        """Record the "⏳" message on the job; False when the job already ended, so the
+        caller removes the message itself (the worker did not know of it)."""
+        async with unit_of_work(self._sessions) as session:
+            return await generations.set_status_message(
+                session, gen_id=gen_id, message_id=message_id
+            )
+
+    async def _charge_and_queue(
+        self, chat_id: int, message_id: int, source_of: Callable[[AsyncSession], Awaitable[_Source]]
+    ) -> Submitted:
+        gen_id = generations.new_generation_id()
+        cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
+        try:
+            async with unit_of_work(self._sessions) as session:
+                source = await source_of(session)
+                user = await users.get(session, source.user_id)
+                balance = await ledger.charge(
+                    session,
+                    user_id=source.user_id,
+                    cost=cost,
+                    key=f"charge:{gen_id}",
+                    reference=gen_id,
+                )
+                # The charge holds the user's row lock, so this count cannot race.
+                if await generations.count_active(session, source.user_id) >= limit:
+                    raise TooManyActive(limit=limit)
+                row = await generations.insert_queued(
+                    session, gen_id=gen_id, job=_new_job(source, style=user.style, cost=cost)
+                )
+        except IntegrityError:
+            existing = await self._existing(chat_id, message_id)
+            if existing is None:
+                raise
+            return existing
+        log.info("generation queued", extra={"generation_id": gen_id, "user_id": source.user_id})
+        self._events.submitted(JobSummary.of(row))
+        self._events.credits_moved(ledger.LedgerKind.CHARGE, cost)
+        if self._on_queued:
+            self._on_queued()
+        return Submitted(generation_id=gen_id, balance=balance, duplicate=False)
+
+    async def _existing(self, chat_id: int, message_id: int) -> Submitted | None:
+        async with unit_of_work(self._sessions) as session:
+            found = await generations.find_by_source(
+                session, chat_id=chat_id, source_message_id=message_id
+            )
+            if found is None:
+                return None
+            balance = await ledger.balance(session, found.user_id)
+            return Submitted(generation_id=found.id, balance=balance, duplicate=True)
+
+
+async def _source_of_again(
+    session: AsyncSession, user_id: int, gen_id: str, chat_id: int, source_message_id: int
+) -> _Source:
+    """The earlier avatar's original, locked so a concurrent delete cannot take it away."""
+    earlier: Generation | None = await gallery.get_completed(
+        session, user_id=user_id, gen_id=gen_id, lock=True
+    )
+    if earlier is None:
+        raise NotFound(f"no avatar {gen_id} for this user")
+    return _Source(
+        user_id=user_id,
+        chat_id=chat_id,
+        source_message_id=source_message_id,
+        original_key=earlier.original_key,
+        aspect_ratio=earlier.aspect_ratio,
+        caption=earlier.prompt_extra,
+    )
+
+
+def _new_job(source: _Source, *, style: str, cost: int) -> generations.NewGeneration:
+    return generations.NewGeneration(
+        user_id=source.user_id,
+        chat_id=source.chat_id,
+        source_message_id=source.source_message_id,
+        status_message_id=None,
+        style=style,
+        prompt_extra=clean_caption(source.caption),
+        aspect_ratio=source.aspect_ratio,
+        original_key=source.original_key,
+        credits_used=cost,
+    )

@@ -1,0 +1,73 @@
+"""How much database work a photo and a gallery page turn cost, counted through the real bot.
+
+The bot runs against the Bot API emulator; the counts come from SQLAlchemy's events on the
+bot's own engine (see db_counter.py), on SQLite and PostgreSQL.
+
+A photo, from its update to its queued job and the recorded "⏳" message. Before the feature
+services (measured on SQLite with these counters): 5 transactions and 11 statements for a user
+who had sent /start (language, known photo?, balance and active count, the same again inside
+`submit_photo`, the charge), 7 and 16 for a photo before /start (the check failing, register,
+check again). Now 4 either way: the account (the per-update step, registering if needed), the
+per-user rules (`admit`), the charge-and-queue, and recording the status message on the job.
+
+A gallery page turn (▶): 3 transactions and 9 statements before (language, the item with
+its position and an OFFSET count, then the target by OFFSET); 2 transactions and 4
+statements now: the account, then the anchor, its keyset neighbour, and one aggregate for
+the neighbour's position and the gallery's size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.db_counter import counting
+from tests.e2e.harness import bot_world, buttons, is_avatar, text_of
+from tests.fakes import images
+
+PHOTO_TRANSACTIONS = 4
+PAGE_TURN_TRANSACTIONS = 2
+PAGE_TURN_STATEMENTS = 4
+
+
+@pytest.mark.parametrize("started", [True, False], ids=["after /start", "before /start"])
+async def test_a_photo_reaches_its_queued_job_in_at_most_four_transactions(
+    database_url: str, tmp_path: Path, started: bool
+) -> None:
+    async with bot_world(database_url, tmp_path, workers=0, sweep_interval_seconds=3600) as world:
+        user = await world.started_user(1) if started else world.user(1)
+        with counting(world.services.engine) as counter:
+            await user.send_photo(images.jpeg(640, 480))
+            await user.wait_for(lambda m: "Creating your superhero" in text_of(m))
+            async with asyncio.timeout(10):  # the status message is recorded on the job last
+                while counter.transactions < PHOTO_TRANSACTIONS:
+                    await asyncio.sleep(0.02)
+            await asyncio.sleep(0.3)  # anything more would show up here
+            transactions, statements = counter.transactions, list(counter.statements)
+
+        (job,) = await world.generations(1)
+        assert job.status == "queued" and job.status_message_id is not None
+        assert transactions <= PHOTO_TRANSACTIONS, statements
+
+
+async def test_a_gallery_page_turn_is_two_transactions_and_four_statements(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with bot_world(database_url, tmp_path, workers=1) as world:
+        user = await world.started_user(1)
+        for _ in range(3):
+            await world.avatar_after_photo(user)
+        await user.send_text("/gallery")
+        page = await user.wait_for(lambda m: bool(m.get("photo")) and "1 / 3" in text_of(m))
+        assert not is_avatar(page)
+
+        with counting(world.services.engine) as counter:
+            await user.press(page, buttons(page)["▶"])
+            await user.wait_for(lambda m: "2 / 3" in text_of(m))
+            await asyncio.sleep(0.3)
+            transactions, statements = counter.transactions, list(counter.statements)
+
+        assert transactions == PAGE_TURN_TRANSACTIONS, statements
+        assert len(statements) == PAGE_TURN_STATEMENTS, statements
