@@ -20,7 +20,6 @@ class JobSummary:
     generation_id: str
     user_id: int
     created_at: datetime
-    model: str | None = None  # the model that answered, once one has
     error_message: str | None = None  # why it failed, for a failed job
 
     @classmethod
@@ -29,7 +28,6 @@ class JobSummary:
             generation_id=row.id,
             user_id=row.user_id,
             created_at=row.created_at,
-            model=row.model,
             error_message=row.error_message,
         )
 

@@ -96,7 +96,9 @@ async def test_the_page_chats_with_the_real_bot_through_start_photo_gallery_and_
         assert sent.status == 200, await sent.text()
         await events.next(lambda e: e["type"] == "action" and e["action"] == "upload_photo")
         avatar = (await events.next(bot_says(ADA, "credits left")))["message"]
-        status = next(e for e in events.events if "Creating" in e["message"].get("text", ""))
+        status = next(
+            e for e in events.events if "Creating" in e.get("message", {}).get("text", "")
+        )
         await events.next(
             lambda e: (
                 e == {"type": "delete", "user": ADA, "message_id": status["message"]["message_id"]}

@@ -30,7 +30,7 @@ async def test_a_job_whose_query_finds_the_pool_exhausted_is_requeued_not_failed
     async with make_world(sessions, max_attempts=1) as world:
         await world.start_user()
         await world.pool.start()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         await world.delivery.wait_for(delivered=1)
         await world.settled()
 

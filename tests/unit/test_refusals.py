@@ -10,6 +10,7 @@ from bot.refusals import failure_reason, refusal_markup, refusal_text
 from bot.texts import CATALOGS
 from core.errors import (
     AIVengerError,
+    ImageOverDecodeBudget,
     InsufficientCredits,
     InvalidBlobKey,
     PaymentRefused,
@@ -33,6 +34,8 @@ def example(cls: type[AIVengerError]) -> AIVengerError:
         return cls(limit=3)
     if issubclass(cls, PaymentRefused):
         return cls("invalid")
+    if issubclass(cls, ImageOverDecodeBudget):
+        return cls(width=9000, height=9000, mode="RGB", needed=300 << 20, budget=64 << 20)
     return cls("what happened")
 
 
