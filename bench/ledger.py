@@ -1,6 +1,6 @@
 """ledger: photo submissions per second for 1, 10 and 100 concurrent users.
 
-A submission is the use case the photo handler calls, `AvatarService.submit_photo`: validate
+A submission is the use case the photo handler calls, `SubmissionService.submit_photo`: validate
 and re-encode the image, store the original blob, then charge the credits, write the ledger
 row and queue the generation in one transaction. The services are opened in this process from
 Settings exactly as the bot opens them (core.bootstrap.open_services) with no workers running,

@@ -35,12 +35,6 @@ def _older_than(anchor: Generation) -> ColumnElement[bool]:
     )
 
 
-async def get_owned(session: AsyncSession, *, user_id: int, gen_id: str) -> Generation | None:
-    return await session.scalar(
-        select(Generation).where(Generation.id == gen_id, Generation.user_id == user_id)
-    )
-
-
 async def get_completed(
     session: AsyncSession, *, user_id: int, gen_id: str, lock: bool = False
 ) -> Generation | None:
