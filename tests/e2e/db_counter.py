@@ -1,8 +1,10 @@
 """Counting what the bot asks of its database, with SQLAlchemy's own events.
 
-Transactions are counted at `begin`, statements at `before_cursor_execute` (the SQLite
-`BEGIN IMMEDIATE` the engine issues itself is not a statement of ours). The worker pool's
-own loops (claims, sweeps, heartbeats) are left out: they are not the path being measured.
+Each transaction is recorded with its statements (the SQLite `BEGIN IMMEDIATE` the engine
+issues itself is not a statement of ours). Two kinds of work are kept apart from the path
+being measured: the worker pool's own loops (claims, sweeps, heartbeats), by their task
+names, and the durable update inbox (storing updates, marking them done, in batches), by the
+table they touch.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _POOL_TASKS = ("dispatcher", "sweeper", "generation-")
+_INBOX_TABLE = "telegram_updates"
 
 
 def _in_pool_task() -> bool:
@@ -29,12 +32,24 @@ def _in_pool_task() -> bool:
 
 @dataclass
 class DatabaseCounter:
-    transactions: int = 0
-    statements: list[str] = field(default_factory=list)
+    finished: list[list[str]] = field(default_factory=list)  # each transaction's statements
 
-    def reset(self) -> None:
-        self.transactions = 0
-        self.statements.clear()
+    @property
+    def _handled(self) -> list[list[str]]:
+        return [tx for tx in self.finished if not all(_INBOX_TABLE in s for s in tx) or not tx]
+
+    @property
+    def transactions(self) -> int:
+        """Transactions of the path itself (not the inbox's, not the pool's)."""
+        return len(self._handled)
+
+    @property
+    def statements(self) -> list[str]:
+        return [statement for tx in self._handled for statement in tx]
+
+    @property
+    def inbox_transactions(self) -> int:
+        return len(self.finished) - len(self._handled)
 
 
 @contextmanager
@@ -42,19 +57,27 @@ def counting(engine: AsyncEngine) -> Iterator[DatabaseCounter]:
     counter = DatabaseCounter()
     sync_engine = engine.sync_engine
 
-    def on_begin(_connection: Any) -> None:
-        if not _in_pool_task():
-            counter.transactions += 1
+    def on_begin(connection: Any) -> None:
+        connection.info["counted"] = None if _in_pool_task() else []
 
-    def on_statement(*args: Any) -> None:
-        statement = str(args[2])
-        if not _in_pool_task() and not statement.startswith(("BEGIN", "PRAGMA")):
-            counter.statements.append(statement)
+    def on_statement(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements = connection.info.get("counted")
+        if statements is not None and not statement.startswith(("BEGIN", "PRAGMA")):
+            statements.append(statement)
+
+    def on_end(connection: Any) -> None:
+        statements = connection.info.pop("counted", None)
+        if statements is not None:
+            counter.finished.append(statements)
 
     event.listen(sync_engine, "begin", on_begin)
     event.listen(sync_engine, "before_cursor_execute", on_statement)
+    event.listen(sync_engine, "commit", on_end)
+    event.listen(sync_engine, "rollback", on_end)
     try:
         yield counter
     finally:
         event.remove(sync_engine, "begin", on_begin)
         event.remove(sync_engine, "before_cursor_execute", on_statement)
+        event.remove(sync_engine, "commit", on_end)
+        event.remove(sync_engine, "rollback", on_end)

@@ -1,7 +1,9 @@
 """How much database work a photo and a gallery page turn cost, counted through the real bot.
 
 The bot runs against the Bot API emulator; the counts come from SQLAlchemy's events on the
-bot's own engine (see db_counter.py), on SQLite and PostgreSQL.
+bot's own engine (see db_counter.py), on SQLite and PostgreSQL. The durable update inbox's
+own transactions (storing fetched updates, marking them done, each in batches) are counted
+apart: they are the price of not losing an update, the same for every kind of update.
 
 A photo, from its update to its queued job and the recorded "⏳" message. Before the feature
 services (measured on SQLite with these counters): 5 transactions and 11 statements for a user
