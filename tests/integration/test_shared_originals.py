@@ -73,7 +73,7 @@ async def test_cleanup_of_a_stale_take_keeps_the_shared_original(sessions: Sessi
                 update(Generation).where(Generation.id == first).values(result_key=None)
             )
 
-        report = await find_orphans(world.sessions, world.blobs, min_age=timedelta(days=1))
+        report = await find_orphans(world.sessions, world.blobs, min_age=timedelta(0))
         assert report.stale_rows == [first]
         await remove_orphans(world.sessions, world.blobs, report)
 

@@ -56,7 +56,7 @@ async def test_a_database_error_completing_a_sent_avatar_is_retried_never_refund
         await world.start_user()
         await world.pool.start()
         with completion_fails(engine, times=2) as failures:
-            await world.service.submit_photo(world.photo())
+            await world.submissions.submit_photo(world.photo())
             assert await world.settled(timeout=20) == ["completed"]
 
         assert len(failures) == 2
@@ -84,7 +84,7 @@ async def test_a_job_that_died_while_sending_on_its_last_attempt_is_not_refunded
     async with make_world(sessions, workers=0, max_attempts=1) as world:
         world.delivery = world.runner._delivery = HangingDelivery()  # type: ignore[assignment]
         await world.start_user()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         job = await claim(world)
         run = asyncio.create_task(world.runner.run(job))
         await asyncio.wait_for(world.delivery.sending.wait(), 10)  # type: ignore[attr-defined]

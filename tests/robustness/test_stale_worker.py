@@ -77,7 +77,7 @@ async def test_a_worker_that_lost_its_lease_cannot_fail_and_refund_the_new_holde
 ) -> None:
     async with make_world(sessions, workers=0, max_attempts=3) as world:
         await world.start_user()
-        await world.service.submit_photo(world.photo())
+        await world.submissions.submit_photo(world.photo())
         stalled = await claim(world)
         await expire_leases(world)
         await world.pool.sweep()  # back in the queue
