@@ -428,6 +428,29 @@ def report(payload: JsonDict) -> str:
         "bot", "W", "N", "avatars", "wall s", "limit s", "× limit", "p50 s",
         "messages", "429s / early", "peak RSS MiB", "target met",
     ]  # fmt: skip
+    return table(headers, rows) + "\n\n" + cpu_report(payload)
+
+
+def cpu_report(payload: JsonDict) -> str:
+    """CPU per photo: what the bot spent, and what the rest of the machine took meanwhile."""
+    rows = []
+    for r in payload["results"]:
+        cpu = r["cpu_seconds"]
+        rows.append(
+            [
+                r["label"] + (" heavy-first" if r["heavy_first"] else ""),
+                r["users"],
+                f"{1000 * cpu['bots'] / r['photos']:.0f}",
+                f"{cpu['bots']:.1f}",
+                f"{cpu['postgres']:.1f}",
+                f"{cpu['others']:.0f}",
+                f"{cpu['wall']:.0f}",
+            ]
+        )
+    headers = [
+        "bot", "N", "bot CPU ms / photo", "bot CPU s", "PostgreSQL CPU s", "others CPU s",
+        "case wall s",
+    ]  # fmt: skip
     return table(headers, rows)
 
 

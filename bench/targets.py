@@ -144,7 +144,9 @@ def database_rows(dbwork: JsonDict | None, ledger: JsonDict | None) -> list[list
                 if r["database"] == db and r["operation"] == "submit"
             }
             if per:
-                text = ", ".join(f"{v:.0f} at {u} users" for u, v in sorted(per.items()))
+                text = ", ".join(
+                    f"{v:.0f} at {u} user{'s' if u > 1 else ''}" for u, v in sorted(per.items())
+                )
                 rows.append([f"submissions per second, {db}", "reported", text, "reported"])
     return rows
 
