@@ -71,6 +71,8 @@ def phase_of_current_task() -> str:
         return "claim"
     if name in ("sweeper", "bench"):
         return name
+    if name in ("album-questions", "queue-places"):  # periodic, like the sweeper
+        return "sweeper"
     if "update" in name.lower():
         return "intake"
     return "other"  # unnamed tasks: lease heartbeats, chat actions

@@ -15,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot.alerts import AdminAlerts
+from bot.background import start_loops, stop_loops
 from bot.commands import register_commands
 from bot.context import BotApplication, BotContext, BotData
 from bot.delivery import TelegramDelivery
@@ -102,6 +103,7 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
         if isinstance(application.bot.rate_limiter, PriorityRateLimiter):
             application.bot.rate_limiter.coming = _sends_coming(application, services.pool)
         await services.pool.start()
+        application.bot_data.loops = start_loops(application.bot, settings, services.features)
         if settings.health_port:
             application.bot_data.health = start_health_server(
                 services,
@@ -136,6 +138,8 @@ def _sends_coming(application: BotApplication, pool: WorkerPool) -> Callable[[],
 
 def _stopper(settings: Settings) -> Hook:
     async def post_stop(application: BotApplication) -> None:
+        await stop_loops(application.bot_data.loops)
+        application.bot_data.loops = []
         services = application.bot_data.services
         if services is not None:
             await services.pool.stop(grace=settings.shutdown_grace_seconds)

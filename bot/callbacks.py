@@ -27,6 +27,7 @@ class Action(StrEnum):
     BUY = "b"
     PACK = "k"
     LANGUAGE = "l"
+    ALBUM = "m"  # value: "1" (one avatar from all) or "n" (separate), then the album id
 
 
 _GEN_ACTIONS = {

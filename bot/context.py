@@ -3,7 +3,7 @@ and language resolved once for this update (see `bot.handlers.arrival`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 from tornado.httpserver import HTTPServer
@@ -13,10 +13,15 @@ from bot.texts import DEFAULT_LANGUAGE
 from core.bootstrap import Features, Services
 from core.services.accounts import Account, AccountService
 from core.services.admin import AdminService
+from core.services.albums import AlbumService
+from core.services.edits import EditService
 from core.services.gallery import GalleryService
 from core.services.payments import PaymentService
 from core.services.referrals import ReferralService
 from core.services.submissions import SubmissionService
+
+if TYPE_CHECKING:
+    from bot.background import Loop
 
 
 class BotData:
@@ -26,6 +31,7 @@ class BotData:
         self.services: Services | None = None
         self.metrics: Metrics = Metrics()
         self.health: HTTPServer | None = None
+        self.loops: list[Loop] = []  # album questions, queue places (bot/background.py)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -69,6 +75,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def referrals(self) -> ReferralService:
         return self._features.referrals
+
+    @property
+    def edits(self) -> EditService:
+        return self._features.edits
+
+    @property
+    def albums(self) -> AlbumService:
+        return self._features.albums
 
 
 BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

@@ -25,13 +25,23 @@ log = logging.getLogger(__name__)
 def caption_for(page: GalleryPage, lang: str, *, confirming: bool = False) -> str:
     if confirming:
         return t("gallery.confirm", lang)
-    return t(
+    caption = t(
         "gallery.caption",
         lang,
         position=page.index + 1,
         total=page.total,
         style=style_name(page.avatar.style, lang),
         date=format_date(page.avatar.created_at, lang),
+    )
+    parent = page.avatar.edited_from
+    if parent is None:
+        return caption
+    if parent.index is None:
+        return caption + "\n" + t("gallery.edited_from_deleted", lang)
+    return (
+        caption
+        + "\n"
+        + t("gallery.edited_from", lang, position=parent.index + 1, total=parent.total)
     )
 
 

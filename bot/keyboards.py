@@ -29,6 +29,16 @@ def avatar_keyboard(gen_id: str, lang: str | None) -> InlineKeyboardMarkup:
     )
 
 
+def album_keyboard(album_id: str, count: int, lang: str | None) -> InlineKeyboardMarkup:
+    """[One avatar from all N] [N separate avatars]; a single photo left gets the first only."""
+    rows = [[_button(t("button.album_one", lang, count=count), Action.ALBUM, "1" + album_id)]]
+    if count > 1:
+        rows.append(
+            [_button(t("button.album_separate", lang, count=count), Action.ALBUM, "n" + album_id)]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
 def gallery_keyboard(
     gen_id: str, *, has_prev: bool, has_next: bool, lang: str | None
 ) -> InlineKeyboardMarkup:

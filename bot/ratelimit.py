@@ -31,6 +31,10 @@ Callback = Callable[..., Coroutine[Any, Any, Result]]
 
 SKIPPABLE = frozenset({"sendChatAction"})
 COSMETIC = frozenset({"sendChatAction", "deleteMessage"})
+# `rate_limit_args=COSMETIC_SEND` on a message request marks it cosmetic (the queue place on a
+# status message): it waits behind every essential send, never makes the budget look busy,
+# and is not retried after a 429.
+COSMETIC_SEND = -1
 _MESSAGE_PREFIXES = ("send", "edit", "copy", "forward", "stop")
 
 
@@ -83,8 +87,10 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         if endpoint in SKIPPABLE and self.saturated:
             self.skipped += 1
             return True
-        priority = Priority.COSMETIC if endpoint in COSMETIC else Priority.ESSENTIAL
+        cosmetic = endpoint in COSMETIC or rate_limit_args == COSMETIC_SEND
+        priority = Priority.COSMETIC if cosmetic else Priority.ESSENTIAL
         retries = rate_limit_args if rate_limit_args is not None else self._max_retries
+        retries = max(retries, 0)
         group = self._group_limiter(chat_id)
         for attempt in range(retries + 1):
             try:

@@ -17,7 +17,8 @@ EN: dict[str, str] = {
     "help": (
         "<b>How it works</b>\n"
         "Send a selfie as a photo (or a JPEG, PNG, WebP or HEIC file). A caption refines it, "
-        "e.g. <i>red cape, flying</i>.\n"
+        "e.g. <i>red cape, flying</i>. Send 2–4 selfies as an album for a closer likeness; "
+        "reply to an avatar with text (<i>make the cape red</i>) to change it.\n"
         "Each avatar costs {cost} credits; failed ones are refunded.\n\n"
         "/gallery — browse your avatars\n"
         "/credits — balance and history\n"
@@ -258,5 +259,33 @@ EN: dict[str, str] = {
         "Set OPENROUTER_MODEL / OPENROUTER_FALLBACK_MODELS to current image models "
         "(https://openrouter.ai/models?output_modalities=image) and restart. "
         "I'll alert again only after a generation has succeeded."
+    ),
+    # Reply to edit, albums, the queue (product.md §12)
+    "edit.not_an_avatar": (
+        "↩️ To change an avatar, reply to it with what to change, e.g. <i>make the cape red</i>. "
+        "To make a new one, send a selfie."
+    ),
+    "edit.empty": "✏️ Reply to your avatar with what to change, e.g. <i>add rain at night</i>.",
+    "gallery.edited_from": "✏️ edited from {position} / {total}",
+    "gallery.edited_from_deleted": "✏️ edited from a deleted avatar",
+    "photo.in_line": "⏳ In line: {place}… your avatar starts as soon as a place frees up.",
+    "album.question": (
+        "📸 {count} {count:photo|photos}. One avatar from all of them (a closer likeness, "
+        "{cost} {cost:credit|credits}), or {count} separate {count:avatar|avatars} "
+        "({total} {total:credit|credits})?"
+    ),
+    "button.album_one": "✨ One avatar from all {count}",
+    "button.album_separate": "🖼 {count} separate {count:avatar|avatars}",
+    "album.chosen_one": (
+        "✨ One avatar from {count} {count:photo|photos} is on its way. "
+        "{credits} {credits:credit|credits} left."
+    ),
+    "album.chosen_separate": (
+        "🖼 {queued} {queued:avatar is|avatars are} on the way. "
+        "{credits} {credits:credit|credits} left."
+    ),
+    "album.too_many": (
+        "📸 That album has more than {limit} photos. Send up to {limit} together for one "
+        "avatar, or send them one by one. Nothing was charged."
     ),
 }

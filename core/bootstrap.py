@@ -3,7 +3,7 @@ pass fakes.
 
 Every process role (receiver, worker, cleanup) opens the same graph here and closes it in
 reverse order, so there is one way resources are made and released. The bot reaches the
-domain only through `Features`, the six feature services built here once.
+domain only through `Features`, the feature services built here once.
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ from core.openrouter import OpenRouterImageModel, build_http_client
 from core.payments import invoice_secret
 from core.services.accounts import AccountService, Pricing
 from core.services.admin import AdminService
+from core.services.album_questions import AlbumQuestionService
+from core.services.albums import AlbumService
+from core.services.edits import EditService
 from core.services.gallery import GalleryService
 from core.services.payments import PaymentService
+from core.services.queue import QueueService
 from core.services.referrals import ReferralService
 from core.services.submissions import SubmissionService
 from core.settings import Settings
@@ -48,6 +52,10 @@ class Features:
     payments: PaymentService
     admin: AdminService
     referrals: ReferralService
+    edits: EditService
+    albums: AlbumService
+    album_questions: AlbumQuestionService
+    queue: QueueService
 
 
 @dataclass(kw_only=True)
@@ -224,4 +232,22 @@ def _features(
         ),
         admin=AdminService(sessions=sessions, admin_ids=settings.admin_user_ids, events=events),
         referrals=ReferralService(sessions=sessions, bonus=settings.referral_bonus),
+        edits=EditService(
+            sessions=sessions,
+            blobs=blobs,
+            cost=settings.edit_cost or settings.generation_cost,
+            max_active=settings.max_active_per_user,
+            events=events,
+            on_queued=pool.notify,
+        ),
+        albums=AlbumService(
+            sessions=sessions,
+            blobs=blobs,
+            cost=settings.generation_cost,
+            max_active=settings.max_active_per_user,
+            events=events,
+            on_queued=pool.notify,
+        ),
+        album_questions=AlbumQuestionService(sessions=sessions, blobs=blobs),
+        queue=QueueService(sessions=sessions),
     )

@@ -11,6 +11,7 @@ can no longer be shown or sent as a file).
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.blobs import BlobStore
 from core.clock import utcnow
 from core.db import unit_of_work
-from core.models import Generation
+from core.models import AlbumPart, Generation
 from core.models import GenerationStatus as Status
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,15 @@ async def find_orphans(
                     Generation.original_key,
                     Generation.result_key,
                     Generation.updated_at,
+                    Generation.extra_original_keys,
                 )
             )
         ).all()
+        album_parts = set(await session.scalars(select(AlbumPart.original_key)))
     stored = {key async for key in blobs.list_keys()}  # after the rows: see the docstring
     referenced = {key for row in rows for key in (row.original_key, row.result_key) if key}
+    referenced |= {key for row in rows for key in json.loads(row.extra_original_keys or "[]")}
+    referenced |= album_parts
     report = CleanupReport(cutoff=cutoff)
     for key in sorted(stored - referenced):
         written = await blobs.modified_at(key)

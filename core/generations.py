@@ -8,18 +8,19 @@ on each other; on SQLite `BEGIN IMMEDIATE` already serialises claims.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from core.clock import utcnow
 from core.db import is_postgres
 from core.models import Generation
 from core.models import GenerationStatus as Status
+from core.queue_order import fair_round
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class NewGeneration:
     aspect_ratio: str
     original_key: str
     credits_used: int
+    parent_id: str | None = None  # the avatar this job edits
+    extra_original_keys: tuple[str, ...] = ()  # more photos of the person (an album)
 
 
 def new_generation_id() -> str:
@@ -40,6 +43,7 @@ def new_generation_id() -> str:
 
 
 async def insert_queued(session: AsyncSession, *, job: NewGeneration, gen_id: str) -> Generation:
+    extras = list(job.extra_original_keys)
     row = Generation(
         id=gen_id,
         user_id=job.user_id,
@@ -53,6 +57,8 @@ async def insert_queued(session: AsyncSession, *, job: NewGeneration, gen_id: st
         original_key=job.original_key,
         credits_used=job.credits_used,
         attempts=0,
+        parent_id=job.parent_id,
+        extra_original_keys=json.dumps(extras) if extras else None,
     )
     session.add(row)
     await session.flush()
@@ -87,21 +93,10 @@ async def claim_next(
     so a user's third photo waits behind everyone else's first: nobody waits out another
     user's whole queue. `owner` (the process instance) lets a restart reclaim its own leases.
     """
-    earlier = aliased(Generation)
-    round_of_job = (
-        select(func.count())
-        .select_from(earlier)
-        .where(
-            earlier.user_id == Generation.user_id,
-            earlier.created_at < Generation.created_at,
-            earlier.status.in_(Status.ACTIVE) | (earlier.updated_at >= Generation.created_at),
-        )
-        .scalar_subquery()
-    )
     query = (
         select(Generation)
         .where(Generation.status == Status.QUEUED)
-        .order_by(round_of_job, Generation.created_at)
+        .order_by(fair_round(), Generation.created_at)
         .limit(1)
     )
     if is_postgres(session):

@@ -25,7 +25,7 @@ from core.errors import AIVengerError, BlobNotFound, DeliveryError
 from core.events import JobEvents, JobSummary
 from core.image_model import ImageModel, ImageRequest
 from core.models import DeliveryState, Generation
-from core.styles import build_prompt
+from core.styles import build_job_prompt
 
 log = logging.getLogger(__name__)
 
@@ -238,12 +238,11 @@ class JobRunner:
                 log.warning(
                     "stored result vanished; generating again", extra={"generation_id": job.id}
                 )
-        original = await self._blobs.get(job.original_key)
-        request = ImageRequest(
-            prompt=build_prompt(job.style, job.prompt_extra),
-            image_jpeg=original,
-            aspect_ratio=job.aspect_ratio,
+        originals = tuple([await self._blobs.get(key) for key in job.original_keys])
+        prompt = build_job_prompt(
+            job.style, job.prompt_extra, edit=job.parent_id is not None, photos=len(originals)
         )
+        request = ImageRequest(prompt=prompt, images=originals, aspect_ratio=job.aspect_ratio)
         started = asyncio.get_running_loop().time()
         progress = asyncio.create_task(self._show_progress(job.chat_id))
         try:

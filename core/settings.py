@@ -37,6 +37,7 @@ _OPTIONAL = (
     "health_port",
     "metrics_token",
     "instance_id",
+    "edit_cost",
 )
 
 
@@ -98,6 +99,7 @@ class Settings(DatabaseSettings):
     )
     free_credits: int = Field(default=30, ge=0)
     generation_cost: int = Field(default=10, ge=1)
+    edit_cost: int | None = Field(default=None, ge=1)  # a reply-to-edit; unset: GENERATION_COST
     refund_on_failure: bool = True
     webhook_url: str | None = None
     # Validated even when unset: it is required once WEBHOOK_URL is set.
@@ -135,6 +137,10 @@ class Settings(DatabaseSettings):
     inbox_lease_seconds: float = Field(default=15.0, gt=0)
     inbox_max_attempts: int = Field(default=5, ge=1)
     inbox_retention_days: float = Field(default=7.0, gt=0)
+    # An album's photos arrive one update each: ask once none came for this long.
+    album_quiet_seconds: float = Field(default=1.5, gt=0, le=60)
+    album_keep_hours: float = Field(default=24.0, gt=0)  # unanswered albums are then removed
+    queue_position_seconds: float = Field(default=3.0, ge=1)  # "In line: 4th" refresh period
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -16,9 +16,11 @@ from bot.callbacks import GALLERY_ACTIONS, Action, pattern_for
 from bot.context import BotApplication
 from bot.handlers import (
     admin,
+    albums,
     arrival,
     buy,
     credits,
+    edits,
     fallback,
     gallery,
     invite,
@@ -64,6 +66,7 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.Document.ALL, photos.on_document))
     buttons = {
         (Action.AGAIN,): photos.on_again,
+        (Action.ALBUM,): albums.on_album_choice,
         (Action.STYLE,): styles.on_style_button,
         (Action.BUY,): buy.on_buy_button,
         (Action.PACK,): buy.on_pack_button,
@@ -73,5 +76,7 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
     for actions, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern_for(*actions)))
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
+    text_reply = NEW_MESSAGE & filters.REPLY & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(text_reply, edits.on_reply))
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.COMMAND, fallback.unknown_command))
     application.add_handler(MessageHandler(NEW_MESSAGE & ~filters.COMMAND, fallback.unsupported))

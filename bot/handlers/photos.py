@@ -15,6 +15,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
+from bot.handlers import albums
 from bot.handlers.common import account_of, button_press, message_of, refuse
 from bot.ratelimit import PriorityRateLimiter
 from bot.texts import t
@@ -61,6 +62,13 @@ async def on_document(update: Update, context: BotContext) -> None:
 
 
 async def _intake(context: BotContext, message: Message, file: PhotoSize | Document) -> None:
+    if message.media_group_id is not None:  # one photo of an album: stored, asked about later
+        try:
+            await albums.store_part(context, message, file, download)
+        except (SubmissionRefused, StorageError) as refusal:
+            log.info("album photo refused: %s", refusal, extra={"user_id": message.chat_id})
+            await refuse(message, refusal, context.lang)
+        return
     try:
         submitted = await _submit(context, message, file)
     except (SubmissionRefused, StorageError) as refusal:
@@ -68,7 +76,7 @@ async def _intake(context: BotContext, message: Message, file: PhotoSize | Docum
         await refuse(message, refusal, context.lang)
         return
     if submitted is not None and not submitted.duplicate:
-        await _acknowledge(context, message, submitted.generation_id)
+        await acknowledge(context, message, submitted.generation_id)
 
 
 async def _submit(
@@ -91,13 +99,13 @@ async def _submit(
             user_id=account.user_id,
             chat_id=message.chat_id,
             source_message_id=message.message_id,
-            image=await _download(file),
+            image=await download(file),
             caption=message.caption,
         )
     )
 
 
-async def _download(file: PhotoSize | Document) -> bytes:
+async def download(file: PhotoSize | Document) -> bytes:
     try:
         return bytes(await (await file.get_file()).download_as_bytearray())
     except BadRequest as exc:  # e.g. "file is too big" from getFile
@@ -106,7 +114,7 @@ async def _download(file: PhotoSize | Document) -> bytes:
         raise PhotoUnavailable(f"downloading the photo failed: {exc}") from exc
 
 
-async def _acknowledge(context: BotContext, message: Message, gen_id: str) -> None:
+async def acknowledge(context: BotContext, message: Message, gen_id: str) -> None:
     """ "⏳ Creating…" now that the job is durable, recorded on the job so the worker removes
     it; if the worker already finished, it never knew of it, so it goes here. Skipped while
     Telegram's send budget is saturated (a burst): the avatar itself is the answer (§10)."""
@@ -152,4 +160,4 @@ async def on_again(update: Update, context: BotContext) -> None:
         await query.answer(t("photo.duplicate", lang))
         return
     await query.answer()
-    await _acknowledge(context, message, submitted.generation_id)
+    await acknowledge(context, message, submitted.generation_id)

@@ -67,9 +67,13 @@ def _check_user_id(user_id: int) -> int:
     return user_id
 
 
-def original_key(user_id: int) -> str:
-    """Key for an uploaded photo; intake always re-encodes to JPEG."""
-    return f"originals/{_check_user_id(user_id)}/{uuid.uuid4().hex}.jpg"
+def original_key(user_id: int, content_type: str = "image/jpeg") -> str:
+    """Key for a model input: an uploaded photo (intake re-encodes to JPEG), or the copy of
+    an avatar being edited (its own type)."""
+    ext = _CONTENT_TYPE_EXTENSIONS.get(content_type.split(";")[0].strip().lower())
+    if ext is None:
+        raise ValueError(f"unsupported original content type {content_type!r}")
+    return f"originals/{_check_user_id(user_id)}/{uuid.uuid4().hex}.{ext}"
 
 
 def avatar_key(user_id: int, content_type: str) -> str:

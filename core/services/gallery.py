@@ -22,12 +22,21 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EditedFrom:
+    """The avatar an edit was made from: its place in the gallery, or None once deleted."""
+
+    index: int | None
+    total: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Avatar:
     generation_id: str
     user_id: int
     style: str
     created_at: datetime
     telegram_file_id: str | None
+    edited_from: EditedFrom | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +120,7 @@ class GalleryService:
             ) or await gallery.neighbour(session, user_id=user_id, anchor=item, older=False)
             if not await gallery.delete_owned(session, user_id=user_id, gen_id=gen_id):
                 raise NotFound(f"no avatar {gen_id} for this user")
-            keys = [item.result_key]
+            keys = [item.result_key, *item.original_keys[1:]]  # an album's other photos
             if not await gallery.original_in_use(session, user_id=user_id, key=item.original_key):
                 keys.append(item.original_key)
             after = await _page(session, user_id, following) if following else None
@@ -140,6 +149,19 @@ async def _owned(
     return found
 
 
+async def _edited_from(
+    session: AsyncSession, user_id: int, parent_id: str | None, total: int
+) -> EditedFrom | None:
+    """One more query, and only for an edit: where its parent sits in the gallery now."""
+    if parent_id is None:
+        return None
+    parent = await gallery.get_completed(session, user_id=user_id, gen_id=parent_id)
+    if parent is None:
+        return EditedFrom(index=None, total=total)
+    index, _ = await gallery.position_and_total(session, user_id=user_id, item=parent)
+    return EditedFrom(index=index, total=total)
+
+
 async def _page(session: AsyncSession, user_id: int, item: Generation) -> GalleryPage:
     index, total = await gallery.position_and_total(session, user_id=user_id, item=item)
     avatar = Avatar(
@@ -148,5 +170,6 @@ async def _page(session: AsyncSession, user_id: int, item: Generation) -> Galler
         style=item.style,
         created_at=item.created_at,
         telegram_file_id=item.telegram_file_id,
+        edited_from=await _edited_from(session, user_id, item.parent_id, total),
     )
     return GalleryPage(avatar=avatar, index=index, total=total)

@@ -56,6 +56,7 @@ class _Source:
     original_key: str
     aspect_ratio: str
     caption: str | None
+    parent_id: str | None = None  # another take on an edit is the same edit again
 
 
 class SubmissionService:
@@ -201,6 +202,7 @@ async def _source_of_again(
         original_key=earlier.original_key,
         aspect_ratio=earlier.aspect_ratio,
         caption=earlier.prompt_extra,
+        parent_id=earlier.parent_id,
     )
 
 
@@ -215,4 +217,5 @@ def _new_job(source: _Source, *, style: str, cost: int) -> generations.NewGenera
         aspect_ratio=source.aspect_ratio,
         original_key=source.original_key,
         credits_used=cost,
+        parent_id=source.parent_id,
     )

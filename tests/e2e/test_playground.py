@@ -205,6 +205,16 @@ async def test_several_photos_picked_at_once_go_as_one_album(
             )
         sent = await page.post("/play/api/send", data=form)
         assert sent.status == 200, await sent.text()
+        question = (await events.next(bot_says(ADA, "📸 2 photos")))["message"]
+        pressed = await page.post(
+            "/play/api/press",
+            json={
+                "user": ADA,
+                "message_id": question["message_id"],
+                "data": button(question, "One avatar from all 2"),
+            },
+        )
+        assert (await pressed.json())["ok"]
         await events.next(bot_says(ADA, "credits left"))
 
     mine = [

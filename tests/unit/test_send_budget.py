@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import PriorityRateLimiter, counts_as_message
+from bot.ratelimit import COSMETIC_SEND, PriorityRateLimiter, counts_as_message
 from bot.send_budget import BudgetPolicy, Priority, SendBudget, SendWindow
 
 
@@ -204,3 +204,28 @@ async def test_requests_without_a_chat_are_not_counted_as_sends() -> None:
 
     assert recorder.calls == ["poll"] * 3
     assert not limiter.saturated
+
+
+@pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
+async def test_a_cosmetic_edit_waits_behind_avatars_and_is_not_retried_after_a_429() -> None:
+    limiter, recorder = PriorityRateLimiter(per_second=2), Recorder()
+    avatars = [
+        asyncio.create_task(send(limiter, recorder, "sendPhoto", f"avatar{n}")) for n in range(3)
+    ]
+    await asyncio.sleep(0)
+    place = asyncio.create_task(
+        limiter.process_request(
+            recorder.make("place"), (), {}, "editMessageText", {"chat_id": 1}, COSMETIC_SEND
+        )
+    )
+    await asyncio.sleep(0)
+    assert limiter.budget.waiting(Priority.COSMETIC) == 1
+    await asyncio.gather(*avatars, place)
+    assert recorder.calls == ["avatar0", "avatar1", "avatar2", "place"]
+
+    recorder.refuse.add("again")
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(
+            recorder.make("again"), (), {}, "editMessageText", {"chat_id": 1}, COSMETIC_SEND
+        )
+    assert "again" not in recorder.calls
