@@ -337,8 +337,9 @@ def plot(payload: JsonDict, out: Path) -> Path:
         line = axis.plot([r["users"] for r in rows], [r["wall_seconds"] for r in rows], style)
         line[0].set_label(name)
         for r in rows:
+            lost = r["photos"] - r["delivered"]
             axis.annotate(
-                f"{r['received_429']}×429",
+                f"{r['received_429']}×429" + (f", {lost} lost" if lost else ""),
                 (r["users"], r["wall_seconds"]),
                 textcoords="offset points",
                 xytext=(6, -3),
@@ -349,8 +350,11 @@ def plot(payload: JsonDict, out: Path) -> Path:
     axis.set_ylim(bottom=0)
     axis.set_xlabel("users in the burst (N), one photo each at the same moment")
     axis.set_ylabel("seconds until the last avatar arrived")
+    load = payload["machine"]["load_average_1_5_15"]
     axis.set_title(
         f"burst: model latency L = {latency:g} s, Telegram refusing > {RATE_PER_SECOND} sends/s"
+        f"\n(2 shared cores, load average {load[0]:g} / {load[1]:g} / {load[2]:g} at the end)",
+        fontsize=10,
     )
     axis.legend(fontsize=8, loc="upper left")
     axis.grid(True, alpha=0.3)
@@ -423,6 +427,29 @@ def report(payload: JsonDict) -> str:
     headers = [
         "bot", "W", "N", "avatars", "wall s", "limit s", "× limit", "p50 s",
         "messages", "429s / early", "peak RSS MiB", "target met",
+    ]  # fmt: skip
+    return table(headers, rows) + "\n\n" + cpu_report(payload)
+
+
+def cpu_report(payload: JsonDict) -> str:
+    """CPU per photo: what the bot spent, and what the rest of the machine took meanwhile."""
+    rows = []
+    for r in payload["results"]:
+        cpu = r["cpu_seconds"]
+        rows.append(
+            [
+                r["label"] + (" heavy-first" if r["heavy_first"] else ""),
+                r["users"],
+                f"{1000 * cpu['bots'] / r['photos']:.0f}",
+                f"{cpu['bots']:.1f}",
+                f"{cpu['postgres']:.1f}",
+                f"{cpu['others']:.0f}",
+                f"{cpu['wall']:.0f}",
+            ]
+        )
+    headers = [
+        "bot", "N", "bot CPU ms / photo", "bot CPU s", "PostgreSQL CPU s", "others CPU s",
+        "case wall s",
     ]  # fmt: skip
     return table(headers, rows)
 

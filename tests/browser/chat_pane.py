@@ -6,7 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -31,18 +35,19 @@ class ChatPane:
             self.driver,
             timeout,
             poll_frequency=0.1,
-            ignored_exceptions=[StaleElementReferenceException],
+            ignored_exceptions=[StaleElementReferenceException, NoSuchElementException],
         )
-        return wait.until(
-            lambda _: probe(), message=f"{what}; the chat shows:\n{self.transcript()}"
-        )
+        try:
+            return wait.until(lambda _: probe())
+        except TimeoutException:
+            raise AssertionError(f"{what}; the chat shows:\n{self.transcript()}") from None
 
     def transcript(self) -> str:
         try:
             rows = self.root.find_elements(By.CSS_SELECTOR, ".messages .row")
             return "\n".join(f"  [{r.get_attribute('class')}] {r.text!r}" for r in rows)
-        except StaleElementReferenceException:
-            return "  (changing)"
+        except (StaleElementReferenceException, NoSuchElementException):
+            return "  (not readable)"
 
     def type(self, text: str) -> None:
         box = self.root.find_element(By.CSS_SELECTOR, ".composer textarea")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import generations
+from core import claims
 from core.db import PoolTimeout
 from tests.integration.service_world import make_world
 
@@ -17,16 +17,16 @@ Sessions = async_sessionmaker[AsyncSession]
 async def test_a_job_whose_query_finds_the_pool_exhausted_is_requeued_not_failed(
     sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = generations.record_result
+    real = claims.record_result
     busy = {"left": 1}
 
-    async def exhausted_once(*args: Any, **kwargs: Any) -> None:
+    async def exhausted_once(*args: Any, **kwargs: Any) -> bool:
         if busy["left"]:
             busy["left"] -= 1
             raise PoolTimeout("QueuePool limit of size 1 overflow 0 reached")
-        await real(*args, **kwargs)
+        return await real(*args, **kwargs)
 
-    monkeypatch.setattr(generations, "record_result", exhausted_once)
+    monkeypatch.setattr(claims, "record_result", exhausted_once)
     async with make_world(sessions, max_attempts=1) as world:
         await world.start_user()
         await world.pool.start()
