@@ -22,8 +22,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from bot.keyboards import avatar_keyboard, buy_button_keyboard
 from bot.refusals import failure_reason
 from bot.texts import Html, language_for, style_name, t
+from core.delivery_port import Delivered, FailedAvatar, FinishedAvatar
 from core.errors import DeliveryError
-from core.jobs import Delivered, FailedAvatar, FinishedAvatar
 
 log = logging.getLogger(__name__)
 

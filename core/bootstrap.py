@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.blobs import BlobStore, open_blob_store
 from core.db import create_engine, create_session_factory
+from core.delivery_port import AvatarDelivery, Delivered, FailedAvatar, FinishedAvatar, JobPolicy
 from core.errors import DeliveryError
 from core.events import JobEvents
 from core.generation_memory import MIB, MemoryBoundedModel, MemoryBudget
 from core.image_model import ImageModel
 from core.instance import InstanceIdentity, acquire_identity
-from core.jobs import AvatarDelivery, Delivered, FailedAvatar, FinishedAvatar, JobPolicy, JobRunner
+from core.jobs import JobRunner
 from core.migrate import upgrade_to_head
 from core.openrouter import OpenRouterImageModel, build_http_client
 from core.payments import invoice_secret

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import claims, generations
 from core.db import unit_of_work
+from core.delivery_port import JobPolicy
 from core.errors import RecoveryGaveUp
-from core.jobs import JobPolicy, JobRunner
+from core.jobs import JobRunner
 from core.models import Generation
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
+from core.delivery_port import Delivered, FailedAvatar, FinishedAvatar
 from core.errors import DeliveryError
-from core.jobs import Delivered, FailedAvatar, FinishedAvatar
 
 
 class FakeDelivery:

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import users
 from core.db import unit_of_work
+from core.delivery_port import JobPolicy
 from core.events import JobEvents
-from core.jobs import JobPolicy, JobRunner
+from core.jobs import JobRunner
 from core.models import Generation, LedgerEntry, User
 from core.services.accounts import AccountService, Pricing
 from core.services.gallery import GalleryService

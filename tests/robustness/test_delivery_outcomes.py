@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery import TelegramDelivery
-from core.jobs import FinishedAvatar
+from core.delivery_port import FinishedAvatar
 from tests.e2e.harness import bot_world
 from tests.fakes import images
 from tests.fakes.delivery import FakeDelivery

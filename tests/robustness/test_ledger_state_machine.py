@@ -37,9 +37,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core import generations, ledger, users
 from core.clock import utcnow
 from core.db import create_engine, create_session_factory, unit_of_work
+from core.delivery_port import JobPolicy
 from core.errors import ImageModelRefused, ImageModelUnavailable, NotFound, SubmissionRefused
 from core.events import JobEvents
-from core.jobs import JobPolicy, JobRunner
+from core.jobs import JobRunner
 from core.models import Generation, LedgerEntry, User
 from core.models import GenerationStatus as Status
 from core.services.accounts import AccountService, Pricing
