@@ -12,7 +12,7 @@ from telegram.ext import ExtBot
 
 from bot.album_questions import AlbumQuestions
 from bot.queue_places import QueuePlaces
-from core.bootstrap import Features
+from core.features import Features
 from core.settings import Settings
 
 

@@ -10,7 +10,8 @@ from tornado.httpserver import HTTPServer
 
 from bot.metrics import Metrics
 from bot.texts import DEFAULT_LANGUAGE
-from core.bootstrap import Features, Services
+from core.bootstrap import Services
+from core.features import Features
 from core.services.accounts import Account, AccountService
 from core.services.admin import AdminService
 from core.services.albums import AlbumService

@@ -3,7 +3,7 @@ pass fakes.
 
 Every process role (receiver, worker, cleanup) opens the same graph here and closes it in
 reverse order, so there is one way resources are made and released. The bot reaches the
-domain only through `Features`, the feature services built here once.
+domain only through `Features` (`core.features`), the feature services built here once.
 """
 
 from __future__ import annotations
@@ -20,43 +20,17 @@ from core.db import create_engine, create_session_factory
 from core.delivery_port import AvatarDelivery, Delivered, FailedAvatar, FinishedAvatar, JobPolicy
 from core.errors import DeliveryError
 from core.events import JobEvents
+from core.features import Features, build_features
 from core.generation_memory import MIB, MemoryBoundedModel, MemoryBudget
 from core.image_model import ImageModel
 from core.instance import InstanceIdentity, acquire_identity
 from core.jobs import JobRunner
 from core.migrate import upgrade_to_head
 from core.openrouter import OpenRouterImageModel, build_http_client
-from core.payments import invoice_secret
-from core.services.accounts import AccountService, Pricing
-from core.services.admin import AdminService
-from core.services.album_questions import AlbumQuestionService
-from core.services.albums import AlbumService
-from core.services.edits import EditService
-from core.services.gallery import GalleryService
-from core.services.payments import PaymentService
-from core.services.queue import QueueService
-from core.services.referrals import ReferralService
-from core.services.submissions import SubmissionService
 from core.settings import Settings
 from core.workers import WorkerPool
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Features:
-    """Everything a handler may call: the application surface."""
-
-    accounts: AccountService
-    submissions: SubmissionService
-    gallery: GalleryService
-    payments: PaymentService
-    admin: AdminService
-    referrals: ReferralService
-    edits: EditService
-    albums: AlbumService
-    album_questions: AlbumQuestionService
-    queue: QueueService
 
 
 @dataclass(kw_only=True)
@@ -147,7 +121,7 @@ async def open_services(
         runner, pool = _jobs(
             settings, sessions, opened_blobs, model, delivery, observer, identity.instance_id
         )
-        features = _features(settings, sessions, opened_blobs, observer, pool)
+        features = build_features(settings, sessions, opened_blobs, observer, pool)
     except BaseException:
         with contextlib.suppress(Exception):
             if opened_blobs is not None and blobs is None:
@@ -204,51 +178,3 @@ def _jobs(
         instance_id=instance_id,
     )
     return runner, pool
-
-
-def _features(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    blobs: BlobStore,
-    events: JobEvents,
-    pool: WorkerPool,
-) -> Features:
-    pricing = Pricing(
-        generation_cost=settings.generation_cost,
-        free_credits=settings.free_credits,
-        max_active_per_user=settings.max_active_per_user,
-    )
-    return Features(
-        accounts=AccountService(sessions=sessions, pricing=pricing, events=events),
-        submissions=SubmissionService(
-            sessions=sessions, blobs=blobs, pricing=pricing, events=events, on_queued=pool.notify
-        ),
-        gallery=GalleryService(sessions=sessions, blobs=blobs),
-        payments=PaymentService(
-            sessions=sessions,
-            packs=settings.credit_packs,
-            invoice_secret=invoice_secret(settings.telegram_bot_token.get_secret_value()),
-            generation_cost=settings.generation_cost,
-            events=events,
-        ),
-        admin=AdminService(sessions=sessions, admin_ids=settings.admin_user_ids, events=events),
-        referrals=ReferralService(sessions=sessions, bonus=settings.referral_bonus),
-        edits=EditService(
-            sessions=sessions,
-            blobs=blobs,
-            cost=settings.edit_cost or settings.generation_cost,
-            max_active=settings.max_active_per_user,
-            events=events,
-            on_queued=pool.notify,
-        ),
-        albums=AlbumService(
-            sessions=sessions,
-            blobs=blobs,
-            cost=settings.generation_cost,
-            max_active=settings.max_active_per_user,
-            events=events,
-            on_queued=pool.notify,
-        ),
-        album_questions=AlbumQuestionService(sessions=sessions, blobs=blobs),
-        queue=QueueService(sessions=sessions),
-    )
