@@ -48,7 +48,7 @@ from core.db import unit_of_work
 from core.errors import InsufficientCredits
 from core.models import Generation, LedgerEntry, User
 from core.services.submissions import PhotoSubmission
-from core.settings import load_settings
+from core.settings_loading import load_settings
 from tests.fakes import images
 from tests.fakes.delivery import FakeDelivery
 

@@ -16,7 +16,8 @@ from bot.app import build_application
 from bot.lifecycle import running
 from bot.logs import configure_logging
 from core.errors import ConfigError
-from core.settings import Settings, load_settings
+from core.settings import Settings
+from core.settings_loading import load_settings
 
 log = logging.getLogger("bot")
 

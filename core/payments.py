@@ -24,7 +24,7 @@ from core.clock import utcnow
 from core.db import is_postgres
 from core.errors import NotFound, PaymentRefused
 from core.models import Payment
-from core.settings import CreditPack
+from core.settings_values import CreditPack
 
 CURRENCY = "XTR"  # Telegram Stars
 MAX_PAYLOAD_BYTES = 128

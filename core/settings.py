@@ -1,5 +1,8 @@
 """Settings from the environment (and `.env`), exactly as product.md §8 lists them.
 
+Loading them and reporting every problem is `core.settings_loading`; the values written as
+text (lists, credit packs) are parsed by `core.settings_values`.
+
 A few operational knobs beyond §8 (lease, attempts, timeouts, grace period, packs, referral
 bonus) have safe defaults; `.env.example` documents every variable.
 """
@@ -12,7 +15,6 @@ from typing import Annotated, Literal
 from pydantic import (
     Field,
     SecretStr,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
@@ -20,10 +22,10 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.db import POOL_DEFAULTS, PoolLimits
-from core.errors import ConfigError
+from core.settings_values import CreditPack, parse_items, parse_packs
 
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_WHERE_TO_GET = {
+WHERE_TO_GET = {
     "telegram_bot_token": "talk to @BotFather in Telegram, send /newbot, and copy the token",
     "openrouter_api_key": "create one at https://openrouter.ai/keys",
 }
@@ -39,26 +41,6 @@ _OPTIONAL = (
     "instance_id",
     "edit_cost",
 )
-
-
-class CreditPack(tuple[str, int, int]):
-    """(pack id, credits, price in Stars); parsed from `credits:stars` items."""
-
-    @property
-    def pack_id(self) -> str:
-        return self[0]
-
-    @property
-    def credits(self) -> int:
-        return self[1]
-
-    @property
-    def stars(self) -> int:
-        return self[2]
-
-
-def _items(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 class DatabaseSettings(BaseSettings):
@@ -130,7 +112,7 @@ class Settings(DatabaseSettings):
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     rate_limit_per_minute: int = Field(default=20, ge=1)
     credit_packs: Annotated[list[CreditPack], NoDecode] = Field(
-        default_factory=lambda: _parse_packs("50:50,120:100,300:200")
+        default_factory=lambda: parse_packs("50:50,120:100,300:200")
     )
     referral_bonus: int = Field(default=10, ge=0)
     # The durable inbox of Telegram updates (core/inbox.py).
@@ -152,12 +134,12 @@ class Settings(DatabaseSettings):
     @field_validator("admin_user_ids", "openrouter_fallback_models", mode="before")
     @classmethod
     def _parse_lists(cls, value: object) -> object:
-        return _items(value) if isinstance(value, str) else value
+        return parse_items(value) if isinstance(value, str) else value
 
     @field_validator("credit_packs", mode="before")
     @classmethod
     def _parse_credit_packs(cls, value: object) -> object:
-        return _parse_packs(value) if isinstance(value, str) else value
+        return parse_packs(value) if isinstance(value, str) else value
 
     @field_validator(*_OPTIONAL, mode="before")
     @classmethod
@@ -165,7 +147,7 @@ class Settings(DatabaseSettings):
         """`NAME=` as copied from .env.example means "not set" for an optional variable."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator(*_WHERE_TO_GET)
+    @field_validator(*WHERE_TO_GET)
     @classmethod
     def _secret_is_filled_in(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().strip():
@@ -190,54 +172,3 @@ class Settings(DatabaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
-
-
-def _parse_packs(value: object) -> list[CreditPack]:
-    if not isinstance(value, str):
-        raise ValueError("expected items like 50:50,120:100 (credits:stars)")
-    packs: list[CreditPack] = []
-    for item in _items(value):
-        credits_text, _, stars_text = str(item).partition(":")
-        if not (credits_text.isdigit() and stars_text.isdigit()):
-            raise ValueError(f"{item!r} is not credits:stars")
-        credits, stars = int(credits_text), int(stars_text)
-        if credits <= 0 or stars <= 0:
-            raise ValueError(f"{item!r} must be positive")
-        packs.append(CreditPack((f"p{credits}", credits, stars)))
-    if not packs:
-        raise ValueError("at least one pack is needed")
-    return packs
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Build Settings or raise ConfigError: one line per problem, each naming its variable."""
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        raise ConfigError(describe(exc)) from None
-
-
-def describe(exc: ValidationError) -> str:
-    """Every problem, one line each (a variable's first problem only)."""
-    lines: dict[str, str] = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else ""
-        if field not in lines:
-            lines[field] = _line(field, error["type"], str(error["msg"]))
-    order = list(Settings.model_fields)
-    ordered = [lines[f] for f in sorted(lines, key=lambda f: order.index(f) if f in order else -1)]
-    if len(ordered) == 1:
-        return ordered[0]
-    return f"{len(ordered)} settings problems:\n" + "\n".join(f"  {line}" for line in ordered)
-
-
-def _line(field: str, kind: str, message: str) -> str:
-    name = field.upper()
-    if kind in {"missing", "empty"}:
-        state = "is not set" if kind == "missing" else "is empty"
-        hint = _WHERE_TO_GET.get(field, "set it in the environment or in .env")
-        return f"{name} {state}: {hint}."
-    message = message.removeprefix("Value error, ")
-    if kind == "needed":
-        return f"{name} {message}."
-    return f"{name} is invalid: {message}." if name else f"Invalid settings: {message}."

@@ -32,7 +32,8 @@ from bot.lifecycle import running
 from bot.logs import configure_logging
 from core.errors import ConfigError
 from core.image_model import ImageModel
-from core.settings import Settings, load_settings
+from core.settings import Settings
+from core.settings_loading import load_settings
 from playground.botapi import BotApiEmulator
 from playground.feed import ChatFeed
 from playground.offline_model import OfflineImageModel

@@ -15,7 +15,7 @@ from core import ledger, payments
 from core.db import unit_of_work
 from core.events import JobEvents
 from core.payments import Checkout, Claim, Purchase, Refund
-from core.settings import CreditPack
+from core.settings_values import CreditPack
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,7 +21,8 @@ from bot.lifecycle import running
 from core.bootstrap import Services
 from core.db import unit_of_work
 from core.models import Generation, LedgerEntry, User
-from core.settings import Settings, load_settings
+from core.settings import Settings
+from core.settings_loading import load_settings
 from playground.botapi import BotApiEmulator, FakeUser
 from tests.fakes.openrouter import OpenRouterFake
 

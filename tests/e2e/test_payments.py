@@ -15,7 +15,7 @@ from telegram import LabeledPrice
 
 from core.db import unit_of_work
 from core.models import LedgerEntry, Payment
-from core.settings import CreditPack
+from core.settings_values import CreditPack
 from playground.botapi import FakeUser
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import BotWorld, bot_world, buttons, text_of

@@ -14,7 +14,7 @@ from core.payments import (
     encode_payload,
     invoice_secret,
 )
-from core.settings import CreditPack
+from core.settings_values import CreditPack
 
 SECRET = invoice_secret("123456:TEST-TOKEN")
 PACKS = [CreditPack(("p50", 50, 50)), CreditPack(("p120", 120, 100))]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from core.settings import Settings, load_settings
+from core.settings import Settings
+from core.settings_loading import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

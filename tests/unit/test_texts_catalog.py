@@ -9,7 +9,7 @@ import pytest
 from bot.commands import ADMIN_COMMANDS, MENU_COMMANDS
 from bot.texts import CATALOGS, DEFAULT_LANGUAGE, LANGUAGE_NAMES, PLURAL_RULES, t
 from core.ledger import LedgerKind
-from core.settings import load_settings
+from core.settings_loading import load_settings
 from core.styles import STYLES
 from playground.botapi.errors import ApiError
 from playground.botapi.formatting import render
