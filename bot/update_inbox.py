@@ -6,15 +6,15 @@ stores them claimed by this process and starts processing the new ones through t
 Application's update processor (up to `concurrent_updates` at once), in no particular order,
 as PTB does (holding a chat's updates back until the previous one finished cost a burst its
 concurrency).
-A heartbeat renews the leases of updates held here and claims the ones a dead receiver (or a
-previous run of this one) left behind. An exception escaping `process_update` frees the
-update for a later attempt; after `max_attempts` it is given up with a log line naming it.
+A heartbeat (`bot.inbox_heartbeat`) renews the leases of updates held here and claims the ones
+a dead receiver (or a previous run of this one) left behind. An exception escaping
+`process_update` frees the update for a later attempt; after `max_attempts` it is given up with
+a log line naming it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -26,17 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
 from bot.context import BotApplication
+from bot.inbox_heartbeat import InboxHeartbeat
 from core import inbox
-from core.clock import utcnow
 from core.db import unit_of_work
 from core.inbox import RawUpdate, StoredUpdate
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.05  # finished updates are marked done in batches this often
-CLAIM_BATCH = 100
 RETRY_DELAY_SECONDS = 2.0
-PRUNE_EVERY_SECONDS = 3600.0
 
 
 class UpdateInbox:
@@ -61,6 +59,15 @@ class UpdateInbox:
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._wake_flush = asyncio.Event()
+        self._heartbeat = InboxHeartbeat(
+            sessions,
+            owner=self.owner,
+            lease_seconds=lease_seconds,
+            max_attempts=max_attempts,
+            retention=self.retention,
+            held=self._held,
+            dispatch=self._dispatch,
+        )
 
     async def accept(self, raws: Sequence[RawUpdate]) -> None:
         """Store the updates (one transaction) and process the new ones; raises when the
@@ -73,9 +80,9 @@ class UpdateInbox:
 
     async def start(self) -> None:
         """Resume what was stored and not finished, then keep leases and the table tidy."""
-        await self._claim()
+        await self._heartbeat.claim()
         self._loops = [
-            asyncio.create_task(self._heartbeat(), name="inbox-heartbeat"),
+            asyncio.create_task(self._heartbeat.run(), name="inbox-heartbeat"),
             asyncio.create_task(self._flusher(), name="inbox-flush"),
         ]
 
@@ -179,52 +186,3 @@ class UpdateInbox:
             return
         self._held.difference_update(done)
         self._started.difference_update(done)
-
-    async def _heartbeat(self) -> None:
-        period = max(0.2, self.lease_seconds / 3)
-        last_prune = 0.0
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(period)
-            if self._held:
-                with contextlib.suppress(Exception):
-                    async with unit_of_work(self.sessions) as session:
-                        await inbox.renew(
-                            session,
-                            sorted(self._held),
-                            owner=self.owner,
-                            lease_seconds=self.lease_seconds,
-                        )
-            await self._claim()
-            if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
-                last_prune = loop.time()
-                await self._prune()
-
-    async def _claim(self) -> None:
-        try:
-            async with unit_of_work(self.sessions) as session:
-                claimed, given_up = await inbox.claim(
-                    session,
-                    owner=self.owner,
-                    lease_seconds=self.lease_seconds,
-                    limit=CLAIM_BATCH,
-                    max_attempts=self.max_attempts,
-                )
-        except Exception:
-            log.warning("could not claim stored updates; trying again", exc_info=True)
-            return
-        for update_id in given_up:
-            log.error("giving up on update %d: its attempts ran out", update_id)
-        if claimed:
-            log.info("resuming %d stored updates", len(claimed))
-        self._dispatch(claimed)
-
-    async def _prune(self) -> None:
-        try:
-            async with unit_of_work(self.sessions) as session:
-                pruned = await inbox.prune(session, finished_before=utcnow() - self.retention)
-        except Exception:
-            log.warning("could not prune finished updates", exc_info=True)
-            return
-        if pruned:
-            log.info("pruned %d finished updates", pruned)
