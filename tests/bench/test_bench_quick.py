@@ -9,7 +9,18 @@ from typing import Any
 
 import pytest
 
-from bench import burst, dbwork, gallery, intake, ledger, memory, overhead, recovery, startup
+from bench import (
+    burst,
+    dbwork,
+    flood,
+    gallery,
+    intake,
+    ledger,
+    memory,
+    overhead,
+    recovery,
+    startup,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -134,3 +145,11 @@ def test_recovery_reports_restart_and_worker_death_with_default_settings(tmp_pat
     for row in figures["results"]:
         assert row["seconds"][row["promise_interval"]]["n"] == figures["plan"]["repeats"]
         assert "meets_promise" in row
+
+
+def test_flood_times_another_users_help_during_a_button_flood(tmp_path: Path) -> None:
+    figures = run_quick(flood.main, "flood", tmp_path)
+
+    for row in figures["results"]:
+        assert row["help_latency"]["n"] == figures["plan"]["others"] * figures["plan"]["helps_each"]
+        assert {"messages_to_flooder", "callback_answers", "meets_target"} <= set(row)
