@@ -17,6 +17,7 @@ from core.services.admin import AdminService
 from core.services.albums import AlbumService
 from core.services.edits import EditService
 from core.services.gallery import GalleryService
+from core.services.group_chats import GroupChatService
 from core.services.payments import PaymentService
 from core.services.referrals import ReferralService
 from core.services.submissions import SubmissionService
@@ -84,6 +85,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def albums(self) -> AlbumService:
         return self._features.albums
+
+    @property
+        def group_chats(self) -> GroupChatService:
+        return self._features.group_chats
 
 
 BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

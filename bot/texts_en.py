@@ -132,6 +132,14 @@ EN: dict[str, str] = {
     "button.confirm_delete": "Yes, delete",
     "button.cancel": "Cancel",
     "callback.stale": "This button is no longer valid.",
+    "callback.rate_limited": "🐢 Too many presses. Try again in a minute.",
+    # Groups, supergroups and channels (private chats only)
+    "private.only": (
+        "👋 I make superhero avatars in private chats only, so your photos and credits stay "
+        "yours. Open a chat with me:"
+    ),
+    "private.open": "Open the private chat",
+    "private.press": "Open the private chat with me to use this.",
     # /style
     "style.choose": "🎨 Choose a style for your next avatars (now: <b>{current}</b>):",
     "style.chosen": "🎨 Style set to <b>{style}</b>. Send a selfie!",

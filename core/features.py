@@ -16,6 +16,7 @@ from core.services.album_questions import AlbumQuestionService
 from core.services.albums import AlbumService
 from core.services.edits import EditService
 from core.services.gallery import GalleryService
+from core.services.group_chats import GroupChatService
 from core.services.payments import PaymentService
 from core.services.queue import QueueService
 from core.services.referrals import ReferralService
@@ -38,6 +39,7 @@ class Features:
     albums: AlbumService
     album_questions: AlbumQuestionService
     queue: QueueService
+    group_chats: GroupChatService
 
 
 def build_features(
@@ -85,4 +87,5 @@ def build_features(
         ),
         album_questions=AlbumQuestionService(sessions=sessions, blobs=blobs),
         queue=QueueService(sessions=sessions),
+        group_chats=GroupChatService(sessions=sessions),
     )

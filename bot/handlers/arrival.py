@@ -19,6 +19,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import BotContext
 from bot.handlers.common import profile_of, reply
 from bot.handlers.photos import is_image_document
+from bot.handlers.private_only import keep_private
 from bot.texts import language_for, t
 from core.flood_guard import FloodGuard, Verdict
 
@@ -63,12 +64,15 @@ def referral_code_of(message: Message | None) -> str | None:
 
 def arrival_step(guard: FloodGuard) -> Step:
     async def arrive(update: Update, context: BotContext) -> None:
+        await keep_private(update, context)
         user = update.effective_user
         if user is None:
             return
         context.lang = language_for(user.language_code)  # until the account says otherwise
         message = update.message
-        if message is not None and message.successful_payment is None:
+        if update.callback_query is not None or (
+            message is not None and message.successful_payment is None
+        ):
             await _guard_floods(guard, update, context)
         resolving = context.accounts.resolve(
             profile_of(user),
@@ -89,11 +93,19 @@ def arrival_step(guard: FloodGuard) -> Step:
 
 
 async def _guard_floods(guard: FloodGuard, update: Update, context: BotContext) -> None:
-    """Messages only (§2): payments and button presses are never throttled here."""
+    """Messages and button presses share the user's bucket (§2, §10); payments never wait.
+
+    A flood gets one notice: a message for messages, a callback answer for presses (it
+    spends nothing of the send budget). The presses after it are dropped unanswered: the
+    client gives up its spinner by itself, and answering each would spend the bot's
+    connections on the flooder."""
     assert update.effective_user is not None
     verdict = guard.check(update.effective_user.id)
     if verdict is Verdict.ALLOW:
         return
     if verdict is Verdict.DENY_NOTIFY:
-        await reply(update, t("error.rate_limited", context.lang))
+        if update.callback_query is not None:
+            await update.callback_query.answer(t("callback.rate_limited", context.lang))
+        else:
+            await reply(update, t("error.rate_limited", context.lang))
     raise ApplicationHandlerStop

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import JsonDict
+from .formatting import utf16_len
+from .media import open_image, store_photo
 from .state import ChatState, EmulatorState
 
 GROUP_ANONYMOUS_BOT: JsonDict = {
@@ -56,6 +58,24 @@ class FakeChat:
     @property
     def transcript(self) -> list[str]:
         return list(self._chat.transcript)
+
+    def text(self, text: str) -> JsonDict:
+        """Message content for `text`; a command carries its bot_command entity."""
+        content: JsonDict = {"text": text}
+        if text.startswith("/") and len(text) > 1:
+            length = utf16_len(text.split()[0])
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return content
+
+    def photo(self, data: bytes, caption: str | None = None) -> JsonDict:
+        """Message content for a photo (stored, so the bot may download it)."""
+        image = open_image(data)
+        if image is None:
+            raise ValueError("Telegram clients only send decodable images as photos")
+        content: JsonDict = {"photo": store_photo(self._st.files, data, image)}
+        if caption:
+            content["caption"] = caption
+        return content
 
     def post(self, sender: JsonDict, content: JsonDict, *, edited: bool = False) -> JsonDict:
         """A member's message (`sender` is a FakeUser's `user`), or an edit of one."""
