@@ -28,6 +28,8 @@ class Action(StrEnum):
     PACK = "k"
     LANGUAGE = "l"
     ALBUM = "m"  # value: "1" (one avatar from all) or "n" (separate), then the album id
+    REFUND_CONFIRM = "r"  # value: the payment's row id (a charge id may pass 64 bytes)
+    REFUND_CANCEL = "v"
 
 
 _GEN_ACTIONS = {
@@ -48,8 +50,10 @@ GALLERY_ACTIONS = (
     Action.FULL_SIZE,
     Action.OPEN_GALLERY,
 )
-_PATTERN = re.compile(r"^([a-z]):([a-z0-9_]{0,40})$")
-_GEN_ID = re.compile(r"^[0-9a-f]{32}$")
+_REFUND_ACTIONS = {Action.REFUND_CONFIRM, Action.REFUND_CANCEL}
+_PATTERN = re.compile(r"([a-z]):([a-z0-9_]{0,40})")
+_GEN_ID = re.compile(r"[0-9a-f]{32}")
+_ROW_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,7 @@ def pattern_for(*actions: Action) -> re.Pattern[str]:
 
 
 def parse(data: str | None) -> Callback | None:
-    match = _PATTERN.match(data or "")
+    match = _PATTERN.fullmatch(data or "")  # fullmatch: no trailing newline slips through
     if match is None:
         return None
     try:
@@ -79,6 +83,8 @@ def parse(data: str | None) -> Callback | None:
     except ValueError:
         return None
     value = match.group(2)
-    if action in _GEN_ACTIONS and not _GEN_ID.match(value):
+    if action in _GEN_ACTIONS and not _GEN_ID.fullmatch(value):
+        return None
+    if action in _REFUND_ACTIONS and not _ROW_ID.fullmatch(value):
         return None
     return Callback(action, value)

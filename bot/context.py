@@ -87,7 +87,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return self._features.albums
 
     @property
-        def group_chats(self) -> GroupChatService:
+    def group_chats(self) -> GroupChatService:
         return self._features.group_chats
 
 

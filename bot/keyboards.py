@@ -117,3 +117,14 @@ def share_keyboard(link: str, lang: str | None) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def refund_keyboard(payment_id: int, lang: str | None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t("button.refund_confirm", lang), Action.REFUND_CONFIRM, str(payment_id)),
+                _button(t("button.refund_cancel", lang), Action.REFUND_CANCEL, str(payment_id)),
+            ]
+        ]
+    )

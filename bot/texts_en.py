@@ -236,6 +236,22 @@ EN: dict[str, str] = {
     ),
     "admin.refund_repeated": "Payment <code>{charge_id}</code> was already refunded; nothing changed.",
     "admin.refund_failed": "Telegram refused the refund ({error}); nothing changed.",
+    "admin.refund_preview": (
+        "↩️ <b>Refund preview</b> · charge <code>{charge_id}</code>\n"
+        "User <code>{user_id}</code> gets back {stars} ⭐.\n"
+        "Credits taken back: {taken} of the pack's {credits}.\n"
+        "{shortfall_line}"
+        "Nothing happens until you confirm."
+    ),
+    "admin.refund_shortfall": (
+        "⚠️ Shortfall: {shortfall} {shortfall:credit was|credits were} already spent and "
+        "cannot be taken back.\n"
+    ),
+    "admin.refund_cancelled": "Refund of <code>{charge_id}</code> cancelled; nothing changed.",
+    "admin.refund_done_shortfall": "Shortfall recorded: {shortfall} already spent.",
+    "admin.stats_usage": "Usage: <code>/stats</code> (no arguments)",
+    "button.refund_confirm": "Confirm refund",
+    "button.refund_cancel": "Cancel",
     "admin.stats": (
         "📊 <b>Stats</b>\n"
         "Users: {users} (new today: {new_users})\n"

@@ -253,6 +253,22 @@ RU: dict[str, str] = {
     ),
     "admin.refund_repeated": "Платёж <code>{charge_id}</code> уже возвращён, ничего не изменилось.",
     "admin.refund_failed": "Telegram отклонил возврат ({error}), ничего не изменилось.",
+    "admin.refund_preview": (
+        "↩️ <b>Предпросмотр возврата</b> · платёж <code>{charge_id}</code>\n"
+        "Пользователь <code>{user_id}</code> получит обратно {stars} ⭐.\n"
+        "Будет списано кредитов: {taken} из {credits} в пакете.\n"
+        "{shortfall_line}"
+        "Ничего не произойдёт, пока вы не подтвердите."
+    ),
+    "admin.refund_shortfall": (
+        "⚠️ Недостача: {shortfall} {shortfall:кредит уже потрачен|кредита уже потрачено|"
+        "кредитов уже потрачено}, их не вернуть.\n"
+    ),
+    "admin.refund_cancelled": "Возврат <code>{charge_id}</code> отменён, ничего не изменилось.",
+    "admin.refund_done_shortfall": "Недостача записана: {shortfall} уже потрачено.",
+    "admin.stats_usage": "Формат: <code>/stats</code> (без аргументов)",
+    "button.refund_confirm": "Подтвердить возврат",
+    "button.refund_cancel": "Отмена",
     "admin.stats": (
         "📊 <b>Статистика</b>\n"
         "Пользователи: {users} (новых сегодня: {new_users})\n"

@@ -156,6 +156,8 @@ class Payment(Base):
     stars: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Credits of the pack the buyer had already spent when it was refunded (not taken back).
+    refund_shortfall: Mapped[int | None] = mapped_column(Integer)
 
 
 class TelegramUpdate(Base):

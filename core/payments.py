@@ -68,6 +68,11 @@ class Refund:
     taken: int  # may be less than `credits` when some were already spent
     balance: int
 
+    @property
+    def shortfall(self) -> int:
+        """The pack's credits the buyer had spent: refunded in Stars, not taken back."""
+        return self.credits - self.taken
+
 
 def invoice_secret(bot_token: str) -> bytes:
     """A key only the bot knows, derived so the raw token is never used as a MAC key."""
@@ -172,6 +177,7 @@ async def debit_refund(session: AsyncSession, *, charge_id: str) -> Refund | Non
         reference=payment.pack_id,
     )
     payment.refunded_at = utcnow()
+    payment.refund_shortfall = payment.credits - (taken or 0)
     balance = await ledger.balance(session, payment.user_id)
     return Refund(
         user_id=payment.user_id,
@@ -182,5 +188,10 @@ async def debit_refund(session: AsyncSession, *, charge_id: str) -> Refund | Non
     )
 
 
-async def find_payment(session: AsyncSession, charge_id: str) -> Payment | None:
+async def find_payment(
+    session: AsyncSession, charge_id: str | None = None, *, payment_id: int | None = None
+) -> Payment | None:
+    """By Telegram's charge id, or by our row id (what a button can carry in 64 bytes)."""
+    if payment_id is not None:
+        return await session.get(Payment, payment_id)
     return await session.scalar(select(Payment).where(Payment.charge_id == charge_id))

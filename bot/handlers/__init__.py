@@ -26,6 +26,7 @@ from bot.handlers import (
     invite,
     language,
     photos,
+    refunds,
     start,
     styles,
 )
@@ -56,7 +57,7 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
         "language": language.choose_language,
         # Admin-only; to anyone else they answer exactly as an unknown command.
         "grant": admin.grant,
-        "refund": admin.refund,
+        "refund": refunds.refund,
         "stats": admin.stats,
         "user": admin.user_info,
     }
@@ -71,6 +72,7 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
         (Action.BUY,): buy.on_buy_button,
         (Action.PACK,): buy.on_pack_button,
         (Action.LANGUAGE,): language.on_language_button,
+        (Action.REFUND_CONFIRM, Action.REFUND_CANCEL): refunds.on_refund_button,
         GALLERY_ACTIONS: gallery.on_gallery_button,
     }
     for actions, callback in buttons.items():

@@ -13,8 +13,9 @@ from functools import wraps
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
+from bot.admin_args import grant_args, no_args, user_args
 from bot.context import BotContext
 from bot.formatting import format_date, ledger_line
 from bot.handlers.common import message_of, reply
@@ -26,8 +27,6 @@ from core.services.admin import UserReport
 
 log = logging.getLogger(__name__)
 
-MAX_GRANT = 1_000_000
-_ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -46,25 +45,20 @@ def admin_only(handler: Handler) -> Handler:
     return guarded
 
 
-def _int_arg(args: list[str], index: int) -> int | None:
-    text = args[index] if len(args) > index else ""
-    return int(text) if text.isdigit() else None
-
-
 @admin_only
 async def grant(update: Update, context: BotContext) -> None:
     """/grant <user id> <credits> [reason]: once per command message, even if redelivered."""
     message, lang = message_of(update), context.lang
-    args = context.args or []
-    user_id, amount = _int_arg(args, 0), _int_arg(args, 1)
-    if user_id is None or amount is None or not 0 < amount <= MAX_GRANT:
+    parsed = grant_args(context.args or [])
+    if parsed is None:
         await reply(update, t("admin.grant_usage", lang))
         return
+    user_id, amount = parsed.user_id, parsed.amount
     try:
         result = await context.admin.grant(
             user_id=user_id,
             amount=amount,
-            reason=" ".join(args[2:]) or None,
+            reason=parsed.reason,
             command=(message.chat_id, message.message_id),
         )
     except UnknownUser:
@@ -76,49 +70,16 @@ async def grant(update: Update, context: BotContext) -> None:
     log.info("admin granted %d credits to %d", amount, user_id, extra={"user_id": user_id})
     granted = {"amount": amount, "credits": result.balance}
     await reply(update, t("admin.granted", lang, name=result.name, user_id=user_id, **granted))
-    await _tell_user(context, user_id, result.language, "admin.user_granted", **granted)
-
-
-@admin_only
-async def refund(update: Update, context: BotContext) -> None:
-    """/refund <charge id>: Stars back to the payer, the pack's credits out (never below 0)."""
-    lang, args = context.lang, context.args or []
-    if len(args) != 1:
-        await reply(update, t("admin.refund_usage", lang))
-        return
-    charge_id = args[0][:255]
-    payment = await context.payments.payment(charge_id)
-    if payment is None:
-        await reply(update, t("admin.no_payment", lang, charge_id=charge_id))
-        return
-    if payment.refunded:
-        await reply(update, t("admin.refund_repeated", lang, charge_id=charge_id))
-        return
-    try:
-        await context.bot.refund_star_payment(payment.user_id, charge_id)
-    except BadRequest as exc:
-        if _ALREADY_REFUNDED not in exc.message.upper():
-            await reply(update, t("admin.refund_failed", lang, error=exc.message))
-            return
-        log.info("Telegram had refunded %s already; taking the credits back", charge_id)
-    except TelegramError as exc:
-        await reply(update, t("admin.refund_failed", lang, error=exc.message))
-        return
-    done = await context.payments.record_refund(charge_id)
-    if done is None:  # a concurrent /refund of the same charge got there first
-        await reply(update, t("admin.refund_repeated", lang, charge_id=charge_id))
-        return
-    log.info("payment refunded; %d credits taken back", done.taken, extra={"user_id": done.user_id})
-    await reply(update, t("admin.refund_done", lang, charge_id=charge_id, **asdict(done)))
-    notice = {"stars": done.stars, "taken": done.taken, "credits": done.balance}
-    buyer_lang = await context.accounts.language_of(done.user_id)
-    await _tell_user(context, done.user_id, buyer_lang, "payment.refunded", **notice)
+    await tell_user(context, user_id, result.language, "admin.user_granted", **granted)
 
 
 @admin_only
 async def stats(update: Update, context: BotContext) -> None:
     """Users, avatars, failures by code, refunds, Stars and model spend."""
     lang = context.lang
+    if not no_args(context.args or []):
+        await reply(update, t("admin.stats_usage", lang))
+        return
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     numbers = await context.admin.stats(since=today)
     failures = ", ".join(f"{code}: {count}" for code, count in numbers.failures.items())
@@ -135,7 +96,7 @@ async def stats(update: Update, context: BotContext) -> None:
 async def user_info(update: Update, context: BotContext) -> None:
     """/user <id>: balance, recent ledger and recent generations."""
     lang = context.lang
-    user_id = _int_arg(context.args or [], 0)
+    user_id = user_args(context.args or [])
     if user_id is None:
         await reply(update, t("admin.user_usage", lang))
         return
@@ -176,7 +137,7 @@ def _user_text(report: UserReport, lang: str) -> str:
     )
 
 
-async def _tell_user(
+async def tell_user(
     context: BotContext, user_id: int, language: str | None, key: str, **params: object
 ) -> None:
     """Best effort: the change stands even if the user blocked the bot."""

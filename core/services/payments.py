@@ -36,6 +36,20 @@ class Invoice:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RefundPreview:
+    """What confirming a refund would do, as of now (the buyer may still spend meanwhile)."""
+
+    payment_id: int
+    charge_id: str
+    user_id: int
+    stars: int  # returned to the buyer by Telegram
+    credits: int  # the pack
+    taken: int  # credits taken back: the pack, up to the buyer's balance
+    shortfall: int  # the pack's credits already spent
+    refunded: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentRecord:
     charge_id: str
     user_id: int
@@ -95,6 +109,26 @@ class PaymentService:
                 user_id=found.user_id,
                 stars=found.stars,
                 credits=found.credits,
+                refunded=found.refunded_at is not None,
+            )
+
+    async def preview_refund(
+        self, charge_id: str | None = None, *, payment_id: int | None = None
+    ) -> RefundPreview | None:
+        """The refund of one payment as `record_refund` would do it now; None if unknown."""
+        async with unit_of_work(self._sessions) as session:
+            found = await payments.find_payment(session, charge_id, payment_id=payment_id)
+            if found is None:
+                return None
+            taken = min(found.credits, max(0, await ledger.balance(session, found.user_id)))
+            return RefundPreview(
+                payment_id=found.id,
+                charge_id=found.charge_id,
+                user_id=found.user_id,
+                stars=found.stars,
+                credits=found.credits,
+                taken=taken,
+                shortfall=found.credits - taken,
                 refunded=found.refunded_at is not None,
             )
 

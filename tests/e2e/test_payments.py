@@ -202,6 +202,8 @@ async def test_an_admin_refund_returns_the_stars_and_takes_back_what_is_left_onc
         charge_id = user.last_payment["successful_payment"]["telegram_payment_charge_id"]  # type: ignore[index]
 
         await admin.send_text(f"/refund {charge_id}")
+        preview = await admin.wait_for(lambda m: "Refund preview" in text_of(m))
+        await admin.press(preview, buttons(preview)["Confirm refund"])
         report = await admin.wait_for(lambda m: "Refunded" in text_of(m))
         notice = await user.wait_for(lambda m: "was refunded" in text_of(m), since=0)
         await admin.send_text(f"/refund {charge_id}")
