@@ -86,23 +86,24 @@ async def _submit(
     account = account_of(context)
     if file.file_size and file.file_size > MAX_INPUT_BYTES:
         raise ImageTooLarge("over 20 MB")
-    admitted = await context.submissions.admit(
+    admission = context.submissions.admission(
         account, chat_id=message.chat_id, message_id=message.message_id
     )
-    if not admitted:
-        log.info("photo update redelivered; ignoring", extra={"user_id": account.user_id})
-        return None
-    with contextlib.suppress(TelegramError):  # cosmetic: it may not stop the photo
-        await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
-    return await context.submissions.submit_photo(
-        PhotoSubmission(
-            user_id=account.user_id,
-            chat_id=message.chat_id,
-            source_message_id=message.message_id,
-            image=await download(file),
-            caption=message.caption,
+    async with admission as admitted:  # an upload slot until the job is queued
+        if not admitted:
+            log.info("photo update redelivered; ignoring", extra={"user_id": account.user_id})
+            return None
+        with contextlib.suppress(TelegramError):  # cosmetic: it may not stop the photo
+            await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
+        return await context.submissions.submit_photo(
+            PhotoSubmission(
+                user_id=account.user_id,
+                chat_id=message.chat_id,
+                source_message_id=message.message_id,
+                image=await download(file),
+                caption=message.caption,
+            )
         )
-    )
 
 
 async def download(file: PhotoSize | Document) -> bytes:

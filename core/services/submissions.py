@@ -1,17 +1,18 @@
 """Photos in, jobs out: the per-user rules checked once, then one charge-and-queue transaction.
 
-The path from a photo to its queued job is: `admit` (is this message new, is there room and
-credit? one read), the download and intake outside any transaction, the original stored, and
-`_charge_and_queue` (charge, re-count under the user's row lock, insert the job) in one
-transaction. The status message is attached afterwards: whoever comes second, the worker that
-finishes the job or the handler that sent "⏳", tidies it away.
+The path from a photo to its queued job is: `admission` (is this message new, is there room
+and credit, counting uploads in flight? one read), the download and intake outside any
+transaction, the original stored, and `_charge_and_queue` (charge, re-count under the user's
+row lock, insert the job) in one transaction. The status message is attached afterwards:
+whoever comes second, the worker that finishes the job or the handler that sent "⏳", tidies
+it away.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from core.intake import prepare_image
 from core.models import Generation
 from core.services.accounts import Account, Pricing
 from core.styles import clean_caption
+from core.uploads_in_flight import UploadsInFlight
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +76,18 @@ class SubmissionService:
         self._pricing = pricing
         self._events = events
         self._on_queued = on_queued
+        self._uploads = UploadsInFlight()
 
-    async def admit(self, account: Account, *, chat_id: int, message_id: int) -> bool:
-        """Check the per-user rules before any download; False for a message already taken.
+    @contextlib.asynccontextmanager
+    async def admission(
+        self, account: Account, *, chat_id: int, message_id: int
+    ) -> AsyncIterator[bool]:
+        """Check the per-user rules before any download, counting this user's uploads in
+        flight as jobs; the block (download, intake, `submit_photo`) holds a slot until it
+        ends. Yields False for a message already taken (a redelivered update).
 
         The balance is the one read for this update; the charge re-checks both rules
-        atomically, so this early answer only saves a download, it guards nothing.
+        atomically, so this early answer saves downloads, it guards no money.
         """
         cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
         if account.balance < cost:
@@ -88,10 +96,18 @@ class SubmissionService:
             if await generations.find_by_source(
                 session, chat_id=chat_id, source_message_id=message_id
             ):
-                return False
-            if await generations.count_active(session, account.user_id) >= limit:
-                raise TooManyActive(limit=limit)
-        return True
+                yield False
+                return
+            active = await generations.count_active(session, account.user_id)
+        # No await from here to the hold: the count and the slot are one step on the loop.
+        uploading = self._uploads.count(account.user_id)
+        if active + uploading >= limit:
+            raise TooManyActive(limit=limit)
+        uncommitted = account.balance - cost * uploading
+        if uncommitted < cost:
+            raise InsufficientCredits(balance=max(0, uncommitted), cost=cost)
+        with self._uploads.hold(account.user_id):
+            yield True
 
     async def submit_photo(self, submission: PhotoSubmission) -> Submitted:
         """Validate, store the original, then charge and queue in one transaction."""

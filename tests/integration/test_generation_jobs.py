@@ -80,7 +80,8 @@ async def test_a_repeated_source_message_is_charged_once(sessions: Sessions) -> 
         assert await world.balance_and_sum() == (20, 20)
         account = await world.accounts.find(1)
         assert account is not None
-        assert not await world.submissions.admit(account, chat_id=1, message_id=5)
+        async with world.submissions.admission(account, chat_id=1, message_id=5) as admitted:
+            assert not admitted
 
 
 async def test_an_invalid_image_is_refused_before_any_charge(sessions: Sessions) -> None:
