@@ -88,6 +88,8 @@ async def test_a_russian_purchase_and_refund(world: BotWorld) -> None:
     done = await user.wait_for(lambda m: "Оплата получена" in text_of(m))
     charge_id = user.last_payment["successful_payment"]["telegram_payment_charge_id"]  # type: ignore[index]
     await admin.send_text(f"/refund {charge_id}")
+    preview = await admin.wait_for(lambda m: "Refund preview" in text_of(m))
+    await admin.press(preview, buttons(preview)["Confirm refund"])
     await admin.wait_for(lambda m: "Refunded" in text_of(m))
     refunded = await user.wait_for(lambda m: "возвращён" in text_of(m), since=0)
 

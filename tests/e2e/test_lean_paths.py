@@ -10,7 +10,7 @@ services (measured on SQLite with these counters): 5 transactions and 11 stateme
 who had sent /start (language, known photo?, balance and active count, the same again inside
 `submit_photo`, the charge), 7 and 16 for a photo before /start (the check failing, register,
 check again). Now 4 either way: the account (the per-update step, registering if needed), the
-per-user rules (`admit`), the charge-and-queue, and recording the status message on the job.
+per-user rules (`admission`), the charge-and-queue, and recording the status message on the job.
 
 A gallery page turn (▶): 3 transactions and 9 statements before (language, the item with
 its position and an OFFSET count, then the target by OFFSET); 2 transactions and 4
