@@ -1,7 +1,7 @@
 """payments.refund_shortfall: the pack's credits already spent when it was refunded
 
 Revision ID: c2a7e5f0b913
-Revises: 7c1d2e3f4a5b
+Revises: 7d2e4b1c9a05
 Create Date: 2026-11-30 04:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c2a7e5f0b913"
-down_revision: str | None = "7c1d2e3f4a5b"
+down_revision: str | None = "7d2e4b1c9a05"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
