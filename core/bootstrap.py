@@ -22,11 +22,12 @@ from core.errors import DeliveryError
 from core.events import JobEvents
 from core.features import Features, build_features
 from core.generation_memory import MIB, MemoryBoundedModel, MemoryBudget
+from core.http_client import build_http_client
 from core.image_model import ImageModel
 from core.instance import InstanceIdentity, acquire_identity
 from core.jobs import JobRunner
 from core.migrate import upgrade_to_head
-from core.openrouter import OpenRouterImageModel, build_http_client
+from core.openrouter import OpenRouterImageModel
 from core.settings import Settings
 from core.workers import WorkerPool
 

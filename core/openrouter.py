@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Sequence
 
 import httpx
@@ -32,21 +31,13 @@ from core.image_fetch import (
 )
 from core.image_model import ImageRequest, ImageResult
 from core.openrouter_catalog import check_models
-from core.openrouter_errors import is_retryable, parse_retry_after
+from core.openrouter_errors import parse_retry_after
+from core.openrouter_retry import gave_up, retry_delay
 from core.openrouter_wire import Answer, http_error, parse_answer, request_body
 
 log = logging.getLogger(__name__)
 
 _MESSAGE_LIMIT = 300
-
-
-def build_http_client() -> httpx.AsyncClient:
-    """The one shared client: pooled, explicit timeouts (callers pass their own), no redirects."""
-    return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30),
-        timeout=httpx.Timeout(60.0, connect=10.0),
-        follow_redirects=False,
-    )
 
 
 class OpenRouterImageModel:
@@ -141,14 +132,20 @@ class OpenRouterImageModel:
                 answer = await self._complete(body)
             except ImageModelError as exc:
                 latency = loop.time() - started
-                delay = self._retry_delay(exc, attempt, self._max_retry_wait - waited)
+                delay = retry_delay(
+                    exc,
+                    attempt,
+                    self._max_retry_wait - waited,
+                    max_attempts=self._max_attempts,
+                    backoff_base=self._backoff_base,
+                )
                 if delay is None:
                     log.warning(
                         "image model failed: attempt=%s status=%s latency=%.2fs code=%s: %s",
                         attempt, exc.status, latency, exc.code, exc,
                     )  # fmt: skip
                     if isinstance(exc, ImageModelUnavailable):
-                        raise self._gave_up(exc, attempt) from exc
+                        raise gave_up(exc, attempt) from exc
                     raise
                 log.warning(
                     "image model transient failure, retrying in %.2fs: "
@@ -163,24 +160,6 @@ class OpenRouterImageModel:
                 attempt, loop.time() - started, answer.model, answer.cost,
             )  # fmt: skip
             return answer
-
-    def _retry_delay(self, exc: ImageModelError, attempt: int, budget: float) -> float | None:
-        """Seconds to wait before the next attempt, or None to give up now."""
-        if not is_retryable(exc) or attempt >= self._max_attempts or budget <= 0:
-            return None
-        jitter = random.random()  # noqa: S311 - spreading retries, not security
-        retry_after = exc.retry_after if isinstance(exc, ImageModelUnavailable) else None
-        if retry_after is not None:
-            if retry_after > budget:
-                return None  # the provider told us when; waiting less is pointless
-            return min(budget, retry_after + jitter * self._backoff_base * 0.1)
-        backoff = self._backoff_base * 2.0 ** (attempt - 1)
-        return min(budget, backoff * (0.5 + jitter / 2))
-
-    def _gave_up(self, exc: ImageModelUnavailable, attempts: int) -> ImageModelUnavailable:
-        """The same kind of error, saying how many attempts it outlived."""
-        message = f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})"
-        return type(exc)(message, status=exc.status, retry_after=exc.retry_after)
 
     async def _complete(self, body: bytes) -> Answer:
         """One attempt: POST, then map the answer to `_Answer` or a typed error."""

@@ -36,9 +36,10 @@ from core.errors import (
     ImageModelTimeout,
     ImageModelUnavailable,
 )
+from core.http_client import build_http_client
 from core.image_fetch import is_public_address
 from core.image_model import ImageModel, ImageRequest, ImageResult, nearest_aspect_ratio
-from core.openrouter import OpenRouterImageModel, build_http_client
+from core.openrouter import OpenRouterImageModel
 from core.openrouter_errors import parse_retry_after
 from tests.fakes.image_model import FakeImageModel, make_png
 from tests.fakes.openrouter import OpenRouterFake, Outcome
