@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import gallery, generations, ledger, users
+from core import generations, ledger, users
 from core.blobs import BlobStore, original_key
 from core.db import unit_of_work
-from core.errors import InsufficientCredits, NotFound, TooManyActive
+from core.errors import InsufficientCredits, TooManyActive
 from core.events import JobEvents, JobSummary
 from core.intake import prepare_image
-from core.models import Generation
 from core.services.accounts import Account, Pricing
-from core.styles import clean_caption
+from core.services.job_sources import JobSource, new_job, source_of_again
 from core.uploads_in_flight import UploadsInFlight
 
 log = logging.getLogger(__name__)
@@ -46,19 +45,6 @@ class Submitted:
     generation_id: str
     balance: int
     duplicate: bool  # this message had been submitted before (a redelivered update)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Source:
-    """What a job is made from: the message it answers and the stored original."""
-
-    user_id: int
-    chat_id: int
-    source_message_id: int
-    original_key: str
-    aspect_ratio: str
-    caption: str | None
-    parent_id: str | None = None  # another take on an edit is the same edit again
 
 
 class SubmissionService:
@@ -114,7 +100,7 @@ class SubmissionService:
         prepared = await prepare_image(submission.image)
         key = original_key(submission.user_id)
         await self._blobs.put(key, prepared.jpeg, "image/jpeg")
-        source = _Source(
+        source = JobSource(
             user_id=submission.user_id,
             chat_id=submission.chat_id,
             source_message_id=submission.source_message_id,
@@ -123,7 +109,7 @@ class SubmissionService:
             caption=submission.caption,
         )
 
-        async def stored(_: AsyncSession) -> _Source:
+        async def stored(_: AsyncSession) -> JobSource:
             return source
 
         try:
@@ -144,8 +130,8 @@ class SubmissionService:
         """Another take on an earlier avatar's photo, in the user's current style (charged
         anew). The new job points at the same stored original: no second intake, no copy."""
 
-        async def earlier(session: AsyncSession) -> _Source:
-            return await _source_of_again(session, user_id, gen_id, chat_id, source_message_id)
+        async def earlier(session: AsyncSession) -> JobSource:
+            return await source_of_again(session, user_id, gen_id, chat_id, source_message_id)
 
         return await self._charge_and_queue(chat_id, source_message_id, earlier)
 
@@ -158,7 +144,10 @@ class SubmissionService:
             )
 
     async def _charge_and_queue(
-        self, chat_id: int, message_id: int, source_of: Callable[[AsyncSession], Awaitable[_Source]]
+        self,
+        chat_id: int,
+        message_id: int,
+        source_of: Callable[[AsyncSession], Awaitable[JobSource]],
     ) -> Submitted:
         gen_id = generations.new_generation_id()
         cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
@@ -177,7 +166,7 @@ class SubmissionService:
                 if await generations.count_active(session, source.user_id) >= limit:
                     raise TooManyActive(limit=limit)
                 row = await generations.insert_queued(
-                    session, gen_id=gen_id, job=_new_job(source, style=user.style, cost=cost)
+                    session, gen_id=gen_id, job=new_job(source, style=user.style, cost=cost)
                 )
         except IntegrityError:
             existing = await self._existing(chat_id, message_id)
@@ -200,38 +189,3 @@ class SubmissionService:
                 return None
             balance = await ledger.balance(session, found.user_id)
             return Submitted(generation_id=found.id, balance=balance, duplicate=True)
-
-
-async def _source_of_again(
-    session: AsyncSession, user_id: int, gen_id: str, chat_id: int, source_message_id: int
-) -> _Source:
-    """The earlier avatar's original, locked so a concurrent delete cannot take it away."""
-    earlier: Generation | None = await gallery.get_completed(
-        session, user_id=user_id, gen_id=gen_id, lock=True
-    )
-    if earlier is None:
-        raise NotFound(f"no avatar {gen_id} for this user")
-    return _Source(
-        user_id=user_id,
-        chat_id=chat_id,
-        source_message_id=source_message_id,
-        original_key=earlier.original_key,
-        aspect_ratio=earlier.aspect_ratio,
-        caption=earlier.prompt_extra,
-        parent_id=earlier.parent_id,
-    )
-
-
-def _new_job(source: _Source, *, style: str, cost: int) -> generations.NewGeneration:
-    return generations.NewGeneration(
-        user_id=source.user_id,
-        chat_id=source.chat_id,
-        source_message_id=source.source_message_id,
-        status_message_id=None,
-        style=style,
-        prompt_extra=clean_caption(source.caption),
-        aspect_ratio=source.aspect_ratio,
-        original_key=source.original_key,
-        credits_used=cost,
-        parent_id=source.parent_id,
-    )
