@@ -16,6 +16,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot.alerts import AdminAlerts
 from bot.background import start_loops, stop_loops
+from bot.broadcast_sender import TelegramBroadcastSender
 from bot.commands import register_commands
 from bot.context import BotApplication, BotContext, BotData
 from bot.delivery import TelegramDelivery
@@ -24,6 +25,7 @@ from bot.handlers.errors import on_error
 from bot.health import start_health_server
 from bot.metrics import CountingRequest, Metrics
 from bot.ratelimit import PriorityRateLimiter
+from bot.sticker_studio import TelegramStickerStudio
 from core.blobs import BlobStore
 from core.bootstrap import open_services
 from core.events import EventFanout, JobEvents
@@ -94,6 +96,8 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
             image_model=chosen.image_model,
             blobs=chosen.blobs,
             role="run" if receive else "worker",
+            sticker_studio=TelegramStickerStudio(application.bot),
+            broadcast_sender=TelegramBroadcastSender(application.bot),
         )
         application.bot_data.services = services
         if isinstance(services.image_model, OpenRouterImageModel):
@@ -104,6 +108,8 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
             application.bot.rate_limiter.coming = _sends_coming(application, services.pool)
         await services.pool.start()
         application.bot_data.loops = start_loops(application.bot, settings, services.features)
+        if services.broadcaster is not None and settings.workers > 0:
+            await services.broadcaster.start()  # the worker side runs broadcasts
         if settings.health_port:
             application.bot_data.health = start_health_server(
                 services,
@@ -142,6 +148,8 @@ def _stopper(settings: Settings) -> Hook:
         application.bot_data.loops = []
         services = application.bot_data.services
         if services is not None:
+            if services.broadcaster is not None:
+                await services.broadcaster.stop()
             await services.pool.stop(grace=settings.shutdown_grace_seconds)
 
     return post_stop

@@ -30,6 +30,9 @@ class Action(StrEnum):
     ALBUM = "m"  # value: "1" (one avatar from all) or "n" (separate), then the album id
     REFUND_CONFIRM = "r"  # value: the payment's row id (a charge id may pass 64 bytes)
     REFUND_CANCEL = "v"
+    STICKER = "t"
+    BROADCAST_SEND = "o"  # value: the id of the admin's message to copy
+    BROADCAST_DROP = "x"
 
 
 _GEN_ACTIONS = {
@@ -40,6 +43,7 @@ _GEN_ACTIONS = {
     Action.CANCEL_DELETE,
     Action.FULL_SIZE,
     Action.AGAIN,
+    Action.STICKER,
 }
 GALLERY_ACTIONS = (
     Action.PREV,

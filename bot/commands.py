@@ -30,7 +30,7 @@ MENU_COMMANDS = (
     "paysupport",
     "terms",
 )
-ADMIN_COMMANDS = ("grant", "refund", "stats", "user")
+ADMIN_COMMANDS = ("grant", "refund", "stats", "user", "broadcast", "broadcast_cancel")
 
 
 def menu(names: Iterable[str], language: str) -> list[BotCommand]:

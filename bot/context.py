@@ -15,11 +15,14 @@ from core.features import Features
 from core.services.accounts import Account, AccountService
 from core.services.admin import AdminService
 from core.services.albums import AlbumService
+from core.services.broadcasts import BroadcastService
 from core.services.edits import EditService
 from core.services.gallery import GalleryService
 from core.services.group_chats import GroupChatService
 from core.services.payments import PaymentService
 from core.services.referrals import ReferralService
+from core.services.sharing import ShareService
+from core.services.stickers import StickerService
 from core.services.submissions import SubmissionService
 
 if TYPE_CHECKING:
@@ -89,6 +92,22 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def group_chats(self) -> GroupChatService:
         return self._features.group_chats
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.bot_data.metrics
+
+    @property
+    def sharing(self) -> ShareService:
+        return self._features.sharing
+
+    @property
+    def stickers(self) -> StickerService:
+        return self._features.stickers
+
+    @property
+    def broadcasts(self) -> BroadcastService:
+        return self._features.broadcasts
 
 
 BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

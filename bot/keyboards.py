@@ -5,16 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, SwitchInlineQueryChosenChat
 
 from bot.callbacks import Action, encode
 from bot.texts import CATALOGS, LANGUAGE_NAMES, style_name, t
 from core.services.payments import Pack
+from core.services.sharing import share_query
 from core.styles import STYLES
 
 
 def _button(text: str, action: Action, value: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=encode(action, value))
+
+
+def _share_row(gen_id: str, lang: str | None) -> list[InlineKeyboardButton]:
+    """↗️ opens Telegram's chat picker with an inline query naming exactly this avatar."""
+    picker = SwitchInlineQueryChosenChat(
+        query=share_query(gen_id),
+        allow_user_chats=True,
+        allow_group_chats=True,
+        allow_channel_chats=True,
+    )
+    return [
+        InlineKeyboardButton(t("button.share", lang), switch_inline_query_chosen_chat=picker),
+        _button(t("button.sticker", lang), Action.STICKER, gen_id),
+    ]
 
 
 def avatar_keyboard(gen_id: str, lang: str | None) -> InlineKeyboardMarkup:
@@ -25,6 +40,7 @@ def avatar_keyboard(gen_id: str, lang: str | None) -> InlineKeyboardMarkup:
                 _button(t("button.gallery", lang), Action.OPEN_GALLERY),
             ],
             [_button(t("button.full_size", lang), Action.FULL_SIZE, gen_id)],
+            _share_row(gen_id, lang),
         ]
     )
 
@@ -49,7 +65,11 @@ def gallery_keyboard(
     if has_next:
         row.append(_button(t("button.next", lang), Action.NEXT, gen_id))
     return InlineKeyboardMarkup(
-        [row, [_button(t("button.full_size", lang), Action.FULL_SIZE, gen_id)]]
+        [
+            row,
+            [_button(t("button.full_size", lang), Action.FULL_SIZE, gen_id)],
+            _share_row(gen_id, lang),
+        ]
     )
 
 
@@ -101,6 +121,17 @@ def language_keyboard(current: str) -> InlineKeyboardMarkup:
                 )
             ]
             for code in CATALOGS
+        ]
+    )
+
+
+def broadcast_keyboard(message_id: int, lang: str | None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t("broadcast.confirm", lang), Action.BROADCAST_SEND, str(message_id)),
+                _button(t("broadcast.drop", lang), Action.BROADCAST_DROP),
+            ]
         ]
     )
 

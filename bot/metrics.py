@@ -60,6 +60,11 @@ class Metrics(JobEvents):
             ["type"],
             registry=r,
         )
+        self.shares = Counter(
+            "aivenger_inline_shares",
+            "Avatars sent into a chat through inline mode (chosen_inline_result)",
+            registry=r,
+        )
         self.queue_depth = Gauge("aivenger_queue_depth", "Generations queued", registry=r)
         self.oldest_queued_seconds = Gauge(
             "aivenger_oldest_queued_seconds", "Age of the oldest queued generation", registry=r

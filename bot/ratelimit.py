@@ -35,6 +35,7 @@ COSMETIC = frozenset({"sendChatAction", "deleteMessage"})
 # status message): it waits behind every essential send, never makes the budget look busy,
 # and is not retried after a 429.
 COSMETIC_SEND = -1
+BULK = frozenset({"copyMessage"})  # broadcasts: after everything a user is waiting for
 _MESSAGE_PREFIXES = ("send", "edit", "copy", "forward", "stop")
 
 
@@ -88,7 +89,13 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
             self.skipped += 1
             return True
         cosmetic = endpoint in COSMETIC or rate_limit_args == COSMETIC_SEND
-        priority = Priority.COSMETIC if cosmetic else Priority.ESSENTIAL
+        priority = (
+            Priority.BULK
+            if endpoint in BULK
+            else Priority.COSMETIC
+            if cosmetic
+            else Priority.ESSENTIAL
+        )
         retries = rate_limit_args if rate_limit_args is not None else self._max_retries
         retries = max(retries, 0)
         group = self._group_limiter(chat_id)

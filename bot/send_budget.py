@@ -30,6 +30,7 @@ from enum import IntEnum
 class Priority(IntEnum):
     ESSENTIAL = 0  # avatars, answers, edits a user is waiting for
     COSMETIC = 1  # status deletions, chat actions: only when nothing essential waits
+    BULK = 2  # broadcast copies: paced on their own, and last in line for every start
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class SendBudget:
         self._clock = clock
         self._queue: list[tuple[int, int, bool, asyncio.Future[None]]] = []
         self._order = itertools.count()
-        self._waiting = [0, 0]  # per priority
+        self._waiting = [0] * len(Priority)  # per priority
         self._changed = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
 

@@ -45,6 +45,8 @@ EN: dict[str, str] = {
     "commands.refund": "Admin: refund a payment",
     "commands.stats": "Admin: statistics",
     "commands.user": "Admin: look up a user",
+    "commands.broadcast": "Admin: send the replied-to message to every user",
+    "commands.broadcast_cancel": "Admin: stop the running broadcast",
     # the photo flow
     "photo.working": "⏳ Creating your superhero… this takes about 10–20 seconds.",
     "photo.caption": "🦸 <b>{style}</b> · {credits} {credits:credit|credits} left",
@@ -312,4 +314,43 @@ EN: dict[str, str] = {
         "📸 That album has more than {limit} photos. Send up to {limit} together for one "
         "avatar, or send them one by one. Nothing was charged."
     ),
+    # sharing (product.md §12): inline mode, stickers, broadcasts
+    "button.share": "↗️ Share",
+    "button.sticker": "🎭 Sticker",
+    "inline.caption": "🦸 {style} · made with @{bot}",
+    "inline.no_avatars": "Make your first avatar",
+    "inline.no_match": "No avatars match · open the bot",
+    "sticker.pack_title": "{name}'s superheroes",
+    "sticker.made": "🎭 Your sticker joined your pack: {link}",
+    "sticker.made_paid": "🎭 Your sticker joined your pack: {link}\n{cost} {cost:credit|credits} · {credits} left",
+    "sticker.again": "🎭 This avatar already is a sticker in your pack: {link}",
+    "error.sticker_in_progress": "🎭 That sticker is on its way.",
+    "sticker.insufficient_credits": "😔 Not enough credits: a sticker costs {cost}, you have {credits}.",
+    "error.sticker_pack_full": (
+        "Your sticker pack is full. Remove a few stickers in @Stickers and try again. "
+        "Nothing was charged."
+    ),
+    "error.sticker_flood": "Telegram asks to wait {seconds} s before the next sticker. Nothing was charged.",
+    "error.sticker_refused": "Telegram did not make the sticker; try again later. Nothing was charged.",
+    "broadcast.usage": "Reply with /broadcast to the message you want every user to receive.",
+    "broadcast.preview": "👆 This message goes to <b>{audience}</b> {audience:user|users}. Send it?",
+    "broadcast.confirm": "📣 Send",
+    "broadcast.drop": "Cancel",
+    "broadcast.dropped": "Broadcast not sent.",
+    "error.broadcast_running": "📣 A broadcast is running already. /broadcast_cancel stops it.",
+    "broadcast.started": "📣 Broadcasting to {total} {total:user|users}…",
+    "broadcast.progress": (
+        "📣 Broadcast: {done} / {total}\nsent {sent} · blocked the bot {blocked} · failed {failed}"
+    ),
+    "broadcast.finished": (
+        "📣 Broadcast finished: sent {sent}, blocked the bot {blocked}, failed {failed} "
+        "(of {total})."
+    ),
+    "broadcast.cancelled": (
+        "📣 Broadcast cancelled: sent {sent}, blocked the bot {blocked}, failed {failed}; "
+        "{left} left unsent."
+    ),
+    "broadcast.none": "No broadcast is running.",
+    "admin.stats_shares": "Shares today (inline): {shares}",
+    "error.broadcast_already_sent": "📣 This message was broadcast already.",
 }

@@ -48,6 +48,8 @@ RU: dict[str, str] = {
     "commands.refund": "Админ: вернуть платёж",
     "commands.stats": "Админ: статистика",
     "commands.user": "Админ: сведения о пользователе",
+    "commands.broadcast": "Админ: разослать сообщение, на которое вы ответили",
+    "commands.broadcast_cancel": "Админ: остановить рассылку",
     # the photo flow
     "photo.working": "⏳ Создаю вашего супергероя… это займёт около 10–20 секунд.",
     "photo.caption": "🦸 <b>{style}</b> · осталось {credits} {credits:кредит|кредита|кредитов}",
@@ -331,4 +333,43 @@ RU: dict[str, str] = {
         "📸 В альбоме больше {limit} фото. Пришлите до {limit} вместе для одного аватара "
         "или по одному. Ничего не списано."
     ),
+    # sharing (product.md §12): inline mode, stickers, broadcasts
+    "button.share": "↗️ Поделиться",
+    "button.sticker": "🎭 Стикер",
+    "inline.caption": "🦸 {style} · сделано в @{bot}",
+    "inline.no_avatars": "Создать первый аватар",
+    "inline.no_match": "Нет подходящих аватаров · открыть бота",
+    "sticker.pack_title": "Супергерои: {name}",
+    "sticker.made": "🎭 Стикер добавлен в ваш набор: {link}",
+    "sticker.made_paid": "🎭 Стикер добавлен в ваш набор: {link}\n{cost} {cost:кредит|кредита|кредитов} · осталось {credits}",
+    "sticker.again": "🎭 Этот аватар уже стикер в вашем наборе: {link}",
+    "error.sticker_in_progress": "🎭 Этот стикер уже в работе.",
+    "sticker.insufficient_credits": "😔 Не хватает кредитов: стикер стоит {cost}, у вас {credits}.",
+    "error.sticker_pack_full": (
+        "Ваш набор стикеров заполнен. Удалите несколько стикеров в @Stickers и попробуйте снова. "
+        "Кредиты не списаны."
+    ),
+    "error.sticker_flood": "Telegram просит подождать {seconds} с до следующего стикера. Кредиты не списаны.",
+    "error.sticker_refused": "Telegram не создал стикер; попробуйте позже. Кредиты не списаны.",
+    "broadcast.usage": "Ответьте командой /broadcast на сообщение, которое получат все пользователи.",
+    "broadcast.preview": "👆 Это сообщение получат <b>{audience}</b> {audience:пользователь|пользователя|пользователей}. Отправить?",
+    "broadcast.confirm": "📣 Отправить",
+    "broadcast.drop": "Отмена",
+    "broadcast.dropped": "Рассылка не отправлена.",
+    "error.broadcast_running": "📣 Рассылка уже идёт. /broadcast_cancel остановит её.",
+    "broadcast.started": "📣 Рассылка для {total} {total:пользователя|пользователей|пользователей}…",
+    "broadcast.progress": (
+        "📣 Рассылка: {done} / {total}\nотправлено {sent} · заблокировали бота {blocked} · ошибок {failed}"
+    ),
+    "broadcast.finished": (
+        "📣 Рассылка завершена: отправлено {sent}, заблокировали бота {blocked}, ошибок {failed} "
+        "(из {total})."
+    ),
+    "broadcast.cancelled": (
+        "📣 Рассылка остановлена: отправлено {sent}, заблокировали бота {blocked}, ошибок {failed}; "
+        "не отправлено {left}."
+    ),
+    "broadcast.none": "Сейчас рассылки нет.",
+    "admin.stats_shares": "Репостов сегодня (inline): {shares}",
+    "error.broadcast_already_sent": "📣 Это сообщение уже разослано.",
 }

@@ -16,6 +16,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.blobs import BlobStore, open_blob_store
+from core.broadcast_runner import BroadcastRunner, BroadcastSender
 from core.db import create_engine, create_session_factory
 from core.delivery_port import AvatarDelivery, Delivered, FailedAvatar, FinishedAvatar, JobPolicy
 from core.errors import DeliveryError
@@ -28,6 +29,7 @@ from core.instance import InstanceIdentity, acquire_identity
 from core.jobs import JobRunner
 from core.migrate import upgrade_to_head
 from core.openrouter import OpenRouterImageModel
+from core.services.stickers import StickerStudio
 from core.settings import Settings
 from core.workers import WorkerPool
 
@@ -49,6 +51,7 @@ class Services:
     pool: WorkerPool
     events: JobEvents
     identity: InstanceIdentity | None = None
+    broadcaster: BroadcastRunner | None = None  # None: this process cannot send
     _closed: bool = field(default=False, repr=False)
 
     async def close(self) -> None:
@@ -92,6 +95,8 @@ async def open_services(
     events: JobEvents | None = None,
     image_model: ImageModel | None = None,
     blobs: BlobStore | None = None,
+    sticker_studio: StickerStudio | None = None,
+    broadcast_sender: BroadcastSender | None = None,
     migrate: bool = True,
     role: str = "run",
 ) -> Services:
@@ -122,7 +127,19 @@ async def open_services(
         runner, pool = _jobs(
             settings, sessions, opened_blobs, model, delivery, observer, identity.instance_id
         )
-        features = build_features(settings, sessions, opened_blobs, observer, pool)
+        broadcaster = (
+            BroadcastRunner(
+                sessions=sessions,
+                sender=broadcast_sender,
+                per_second=settings.broadcast_per_second,
+                lease_seconds=settings.broadcast_lease_seconds,
+            )
+            if broadcast_sender is not None
+            else None
+        )
+        features = build_features(
+            settings, sessions, opened_blobs, observer, pool, sticker_studio, broadcaster
+        )
     except BaseException:
         with contextlib.suppress(Exception):
             if opened_blobs is not None and blobs is None:
@@ -144,6 +161,7 @@ async def open_services(
         pool=pool,
         events=observer,
         identity=identity,
+        broadcaster=broadcaster,
     )
 
 

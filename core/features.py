@@ -8,18 +8,22 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.blobs import BlobStore
+from core.broadcast_runner import BroadcastRunner
 from core.events import JobEvents
 from core.payments import invoice_secret
 from core.services.accounts import AccountService, Pricing
 from core.services.admin import AdminService
 from core.services.album_questions import AlbumQuestionService
 from core.services.albums import AlbumService
+from core.services.broadcasts import BroadcastService
 from core.services.edits import EditService
 from core.services.gallery import GalleryService
 from core.services.group_chats import GroupChatService
 from core.services.payments import PaymentService
 from core.services.queue import QueueService
 from core.services.referrals import ReferralService
+from core.services.sharing import ShareService
+from core.services.stickers import NoStickerStudio, StickerService, StickerStudio
 from core.services.submissions import SubmissionService
 from core.settings import Settings
 from core.workers import WorkerPool
@@ -40,6 +44,9 @@ class Features:
     album_questions: AlbumQuestionService
     queue: QueueService
     group_chats: GroupChatService
+    sharing: ShareService
+    stickers: StickerService
+    broadcasts: BroadcastService
 
 
 def build_features(
@@ -48,6 +55,8 @@ def build_features(
     blobs: BlobStore,
     events: JobEvents,
     pool: WorkerPool,
+    studio: StickerStudio | None = None,
+    broadcaster: BroadcastRunner | None = None,
 ) -> Features:
     pricing = Pricing(
         generation_cost=settings.generation_cost,
@@ -88,4 +97,14 @@ def build_features(
         album_questions=AlbumQuestionService(sessions=sessions, blobs=blobs),
         queue=QueueService(sessions=sessions),
         group_chats=GroupChatService(sessions=sessions),
+        sharing=ShareService(sessions=sessions),
+        stickers=StickerService(
+            sessions=sessions,
+            blobs=blobs,
+            studio=studio or NoStickerStudio(),
+            cost=settings.sticker_cost,
+        ),
+        broadcasts=BroadcastService(
+            sessions=sessions, wake=broadcaster.notify if broadcaster else lambda: None
+        ),
     )

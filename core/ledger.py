@@ -136,6 +136,11 @@ async def history(session: AsyncSession, user_id: int, *, limit: int = 10) -> li
     ]
 
 
+async def key_used(session: AsyncSession, key: str) -> bool:
+    """Whether an entry with this key exists (e.g. a charge to refund)."""
+    return await _key_used(session, key)
+
+
 async def _key_used(session: AsyncSession, key: str) -> bool:
     found = await session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key))
     return found is not None

@@ -123,6 +123,11 @@ class Settings(DatabaseSettings):
     album_quiet_seconds: float = Field(default=1.5, gt=0, le=60)
     album_keep_hours: float = Field(default=24.0, gt=0)  # unanswered albums are then removed
     queue_position_seconds: float = Field(default=3.0, ge=1)  # "In line: 4th" refresh period
+    # Sharing (product.md §12): a sticker's price, and a broadcast's pace (well under
+    # Telegram's ~30 sends/s, so avatars keep most of the budget) and lease.
+    sticker_cost: int = Field(default=0, ge=0)
+    broadcast_per_second: float = Field(default=10.0, gt=0, le=30)
+    broadcast_lease_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

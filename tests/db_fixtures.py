@@ -24,7 +24,10 @@ from core.db import create_engine, create_session_factory
 from core.migrate import upgrade_to_head
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-TABLES = "users, credit_ledger, generations, telegram_updates, chat_notices, albums, album_parts"
+TABLES = (
+    "users, credit_ledger, generations, telegram_updates, chat_notices, albums, album_parts, "
+    "stickers, shares, broadcasts, broadcast_recipients"
+)
 
 
 def _pg_url(database: str) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
+    ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     PreCheckoutQueryHandler,
     TypeHandler,
@@ -18,16 +21,19 @@ from bot.handlers import (
     admin,
     albums,
     arrival,
+    broadcast,
     buy,
     credits,
     edits,
     fallback,
     gallery,
+    inline,
     invite,
     language,
     photos,
     refunds,
     start,
+    stickers,
     styles,
 )
 from core.flood_guard import FloodGuard
@@ -60,6 +66,8 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
         "refund": refunds.refund,
         "stats": admin.stats,
         "user": admin.user_info,
+        "broadcast": broadcast.broadcast,
+        "broadcast_cancel": broadcast.broadcast_cancel,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=NEW_MESSAGE))
@@ -73,6 +81,8 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
         (Action.PACK,): buy.on_pack_button,
         (Action.LANGUAGE,): language.on_language_button,
         (Action.REFUND_CONFIRM, Action.REFUND_CANCEL): refunds.on_refund_button,
+        (Action.STICKER,): stickers.on_sticker_button,
+        (Action.BROADCAST_SEND, Action.BROADCAST_DROP): broadcast.on_broadcast_button,
         GALLERY_ACTIONS: gallery.on_gallery_button,
     }
     for actions, callback in buttons.items():
@@ -80,5 +90,11 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
     text_reply = NEW_MESSAGE & filters.REPLY & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text_reply, edits.on_reply))
+    # Inline mode works from any chat, the bot's own or not (product.md §12).
+    application.add_handler(InlineQueryHandler(inline.on_inline_query))
+    application.add_handler(ChosenInlineResultHandler(inline.on_chosen_result))
+    application.add_handler(
+        ChatMemberHandler(broadcast.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_handler(MessageHandler(NEW_MESSAGE & filters.COMMAND, fallback.unknown_command))
     application.add_handler(MessageHandler(NEW_MESSAGE & ~filters.COMMAND, fallback.unsupported))

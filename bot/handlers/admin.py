@@ -89,7 +89,8 @@ async def stats(update: Update, context: BotContext) -> None:
         "failures": failures or t("admin.none", lang),
         "models": models or t("admin.none", lang),
     }
-    await reply(update, t("admin.stats", lang, **figures))
+    shares = t("admin.stats_shares", lang, shares=await context.sharing.shares_since(today))
+    await reply(update, t("admin.stats", lang, **figures) + "\n" + shares)
 
 
 @admin_only

@@ -78,6 +78,7 @@ def arrival_step(guard: FloodGuard) -> Step:
             profile_of(user),
             register=opens_account(message),
             referral_code=referral_code_of(message),
+            present=message is not None or update.callback_query is not None,
         )
         if update.pre_checkout_query is not None:
             try:

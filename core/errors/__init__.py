@@ -23,6 +23,18 @@ from core.errors.model import (
     ImageModelUnavailable,
 )
 from core.errors.payment import PaymentRefused
+from core.errors.sharing import (
+    BroadcastAlreadyRunning,
+    BroadcastAlreadySent,
+    RecipientBlocked,
+    SendFlood,
+    StickerFlood,
+    StickerInProgress,
+    StickerNameTaken,
+    StickerPackFull,
+    StickerRefused,
+    StickerSetGone,
+)
 from core.errors.storage import BlobNotFound, InvalidBlobKey, StorageError
 from core.errors.submission import (
     AnimatedImage,
@@ -44,6 +56,8 @@ __all__ = [
     "AIVengerError",
     "AnimatedImage",
     "BlobNotFound",
+    "BroadcastAlreadyRunning",
+    "BroadcastAlreadySent",
     "ConfigError",
     "CorruptImage",
     "DeliveryError",
@@ -68,7 +82,15 @@ __all__ = [
     "NotFound",
     "PaymentRefused",
     "PhotoUnavailable",
+    "RecipientBlocked",
     "RecoveryGaveUp",
+    "SendFlood",
+    "StickerFlood",
+    "StickerInProgress",
+    "StickerNameTaken",
+    "StickerPackFull",
+    "StickerRefused",
+    "StickerSetGone",
     "StorageError",
     "SubmissionRefused",
     "TooManyActive",

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import gallery, ledger, users
+from core import broadcasts, gallery, ledger, users
 from core.db import unit_of_work
 from core.errors import NotFound
 from core.events import JobEvents
@@ -60,14 +60,25 @@ class AccountService:
         self._events = events
 
     async def resolve(
-        self, profile: users.Profile, *, register: bool, referral_code: str | None = None
+        self,
+        profile: users.Profile,
+        *,
+        register: bool,
+        referral_code: str | None = None,
+        present: bool = False,
     ) -> Account | None:
-        """The asking user's account; created when unknown and `register`, else None."""
+        """The asking user's account; created when unknown and `register`, else None.
+
+        `present`: the user wrote or pressed in the private chat, so they have not blocked the
+        bot (any more): later broadcasts include them again.
+        """
         async with unit_of_work(self._sessions) as session:
             found = await users.find(session, profile.user_id)
             if found is not None:
                 if users.profile_changed(found, profile):
                     await users.update_profile(session, profile=profile)
+                if present and found.blocked_at is not None:
+                    await broadcasts.clear_user_blocked(session, profile.user_id)
                 return self._account(found, created=False)
             if not register:
                 return None

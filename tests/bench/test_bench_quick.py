@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bench import (
+    broadcast,
     burst,
     dbwork,
     flood,
@@ -153,3 +154,13 @@ def test_flood_times_another_users_help_during_a_button_flood(tmp_path: Path) ->
     for row in figures["results"]:
         assert row["help_latency"]["n"] == figures["plan"]["others"] * figures["plan"]["helps_each"]
         assert {"messages_to_flooder", "callback_answers", "meets_target"} <= set(row)
+
+
+def test_broadcast_measures_a_burst_alone_and_during_a_broadcast(tmp_path: Path) -> None:
+    figures = run_quick(broadcast.main, "broadcast", tmp_path)
+
+    for row in figures["results"]:
+        assert row["burst_alone_seconds"] > 0 and row["burst_during_broadcast_seconds"] > 0
+        assert row["copies_during_burst"] > 0
+        assert "Broadcast finished" in row["broadcast_report"]
+    assert "sqlite" in databases_of(figures["results"])

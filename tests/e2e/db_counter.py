@@ -2,8 +2,15 @@
 
 Each transaction is recorded with its statements (the SQLite `BEGIN IMMEDIATE` the engine
 issues itself is not a statement of ours). Two kinds of work are kept apart from the path
-being measured: the worker pool's own loops (claims, sweeps, heartbeats) and the bot's
-periodic album and queue checks, by their task names, and the durable update inbox (storing updates, marking them done, in batches), by the
+# The worker pool's loops, the bot's own periodic work (bot/background.py), the broadcast runner.
+_POOL_TASKS = (
+    "dispatcher",
+    "sweeper",
+    "generation-",
+    "album-questions",
+    "queue-places",
+    "broadcast",
+)
 table they touch.
 """
 
@@ -18,8 +25,15 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-# The worker pool's loops, and the bot's own periodic work (bot/background.py).
-_POOL_TASKS = ("dispatcher", "sweeper", "generation-", "album-questions", "queue-places")
+# The worker pool's loops, the bot's own periodic work (bot/background.py), the broadcast runner.
+_POOL_TASKS = (
+    "dispatcher",
+    "sweeper",
+    "generation-",
+    "album-questions",
+    "queue-places",
+    "broadcast",
+)
 _INBOX_TABLE = "telegram_updates"
 
 

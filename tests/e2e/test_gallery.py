@@ -31,7 +31,7 @@ async def test_paging_edits_one_message_by_file_id_without_uploading(world: BotW
     page = await user.wait_for(is_gallery)
     uploads_before = world.emu.uploads
     assert text_of(page).startswith("1 / 3 · Superhero · ")
-    assert set(buttons(page)) == {"🗑", "▶", "📄 Full size"}
+    assert set(buttons(page)) == {"🗑", "▶", "📄 Full size", "↗️ Share", "🎭 Sticker"}
 
     await user.press(page, buttons(page)["▶"])
     page = await user.wait_for(lambda m: text_of(m).startswith("2 / 3"))

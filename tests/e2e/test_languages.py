@@ -58,7 +58,13 @@ async def test_a_russian_user_sees_russian_everywhere(world: BotWorld) -> None:
     failure = await user.wait_for(lambda m: "возвращены" in text_of(m))
 
     assert "🦸 Супергерой · осталось 20 кредитов" in text_of(avatar)
-    assert set(buttons(avatar)) == {"🔁 Ещё раз", "🖼 Галерея", "📄 В полном размере"}
+    assert set(buttons(avatar)) == {
+        "🔁 Ещё раз",
+        "🖼 Галерея",
+        "📄 В полном размере",
+        "↗️ Поделиться",
+        "🎭 Стикер",
+    }
     assert "Супергерой" in text_of(page)
     assert any(month in text_of(page) for month in RUSSIAN_MONTHS)
     assert "Баланс: 20 кредитов" in text_of(summary)

@@ -14,6 +14,8 @@ from core.errors import (
     InsufficientCredits,
     InvalidBlobKey,
     PaymentRefused,
+    SendFlood,
+    StickerFlood,
     TooManyActive,
 )
 
@@ -34,6 +36,8 @@ def example(cls: type[AIVengerError]) -> AIVengerError:
         return cls(limit=3)
     if issubclass(cls, PaymentRefused):
         return cls("invalid")
+    if issubclass(cls, (SendFlood, StickerFlood)):
+        return cls(7.0)
     if issubclass(cls, ImageOverDecodeBudget):
         return cls(width=9000, height=9000, mode="RGB", needed=300 << 20, budget=64 << 20)
     return cls("what happened")

@@ -229,3 +229,43 @@ async def test_a_cosmetic_edit_waits_behind_avatars_and_is_not_retried_after_a_4
             recorder.make("again"), (), {}, "editMessageText", {"chat_id": 1}, COSMETIC_SEND
         )
     assert "again" not in recorder.calls
+
+
+async def test_broadcast_copies_wait_behind_every_other_send() -> None:
+    budget = SendBudget(BudgetPolicy(limit=1, window=0.05))
+    order: list[str] = []
+
+    async def send(name: str, priority: Priority) -> None:
+        await budget.acquire(priority)
+        order.append(name)
+        budget.release()
+
+    await budget.acquire(Priority.ESSENTIAL)  # the window is now spent
+    queued = [asyncio.create_task(send(f"copy{n}", Priority.BULK)) for n in range(2)]
+    await asyncio.sleep(0)
+    queued.append(asyncio.create_task(send("edit", Priority.COSMETIC)))
+    queued.append(asyncio.create_task(send("avatar", Priority.ESSENTIAL)))
+    await asyncio.sleep(0)
+    budget.release()
+    await asyncio.gather(*queued)
+
+    assert order == ["avatar", "edit", "copy0", "copy1"]
+
+
+async def test_the_limiter_sends_copy_message_as_bulk() -> None:
+    limiter = PriorityRateLimiter(per_second=30)
+    seen: list[int] = []
+    original = limiter.budget.acquire
+
+    async def spy(priority: Priority, *, counted: bool = True) -> None:
+        seen.append(priority)
+        await original(priority, counted=counted)
+
+    limiter.budget.acquire = spy  # type: ignore[method-assign]
+
+    async def callback() -> bool:
+        return True
+
+    for endpoint in ("copyMessage", "sendPhoto"):
+        await limiter.process_request(callback, (), {}, endpoint, {"chat_id": 5}, None)
+    assert seen == [Priority.BULK, Priority.ESSENTIAL]
