@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.album_tables import Album, AlbumPart
 from core.clock import utcnow
-from core.models import Album, AlbumPart
 
 MAX_ALBUM_PHOTOS = 4  # more photos of one face stop helping the model (product.md §12)
 # A process that claimed an album to ask it and died: another asks after this long.

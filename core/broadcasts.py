@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Broadcast, BroadcastRecipient, User
+from core.models import User
+from core.sharing_tables import Broadcast, BroadcastRecipient
 
 
 class BroadcastStatus:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import is_postgres
-from core.models import ChatNotice
+from core.telegram_tables import ChatNotice
 
 
 async def claim_notice(session: AsyncSession, chat_id: int) -> bool:

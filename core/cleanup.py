@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.album_tables import AlbumPart
 from core.blobs import BlobStore
 from core.clock import utcnow
 from core.db import unit_of_work
-from core.models import AlbumPart, Generation
+from core.models import Generation
 from core.models import GenerationStatus as Status
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
 from core.db import is_postgres
-from core.models import TelegramUpdate
+from core.telegram_tables import TelegramUpdate
 
 PENDING = "pending"
 DONE = "done"

@@ -1,5 +1,9 @@
-"""Tables: users, the credit ledger, generations (durable jobs), payments, the inbox, chat
-notices, albums, and sharing: stickers, shares, broadcasts and their recipients."""
+"""Tables: users, the credit ledger, generations (durable jobs), payments.
+
+The other tables share `Base`: `core.telegram_tables` (the inbox, chat notices),
+`core.album_tables` (albums and their photos) and `core.sharing_tables` (stickers, shares,
+broadcasts and their recipients); `migrations/env.py` imports them all.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from enum import StrEnum, nonmember
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -162,158 +165,3 @@ class Payment(Base):
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Credits of the pack the buyer had already spent when it was refunded (not taken back).
     refund_shortfall: Mapped[int | None] = mapped_column(Integer)
-
-
-class TelegramUpdate(Base):
-    """An update from Telegram, stored before its offset is confirmed (the durable inbox).
-
-    `payload` is the raw JSON as Telegram sent it; a row is claimed with a lease while a
-    receiver processes it, and pruned some days after it ended (`done` or given up).
-    """
-
-    __tablename__ = "telegram_updates"
-    __table_args__ = (Index("ix_telegram_updates_status_id", "status", "update_id"),)
-
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    payload: Mapped[str] = mapped_column(Text)
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(8), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class ChatNotice(Base):
-    """A group, supergroup or channel the bot has answered once ("talk to me privately").
-
-    Durable so that several processes and restarts still answer each such chat at most once:
-    the row is inserted before the answer is sent (a lost answer is never repeated).
-    """
-
-    __tablename__ = "chat_notices"
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class Album(Base):
-    """Photos sent together (one Telegram `media_group_id`), assembled as their updates arrive.
-
-    `collecting` until the parts go quiet, `asking` while one process sends the question,
-    `asked` until the user picks, then `chosen`; `too_many` when the user sent more than we take.
-    """
-
-    __tablename__ = "albums"
-    __table_args__ = (
-        UniqueConstraint("chat_id", "media_group_id", name="uq_albums_group"),
-        Index("ix_albums_status_last_part", "status", "last_part_at"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    media_group_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
-    question_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    last_part_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-class AlbumPart(Base):
-    """One stored photo of an album: its original is in the blob store from the moment it came."""
-
-    __tablename__ = "album_parts"
-    __table_args__ = (
-        UniqueConstraint("chat_id", "message_id", name="uq_album_parts_message"),
-        Index("ix_album_parts_album", "album_id"),
-    )
-
-    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    album_id: Mapped[str] = mapped_column(String(32), ForeignKey("albums.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    media_group_id: Mapped[str] = mapped_column(String(64))
-    message_id: Mapped[int] = mapped_column(BigInteger)
-    file_id: Mapped[str] = mapped_column(String(256))
-    original_key: Mapped[str] = mapped_column(String(128))
-    aspect_ratio: Mapped[str] = mapped_column(String(8))
-    caption: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class Sticker(Base):
-    """An avatar turned into a sticker: one per avatar, claimed before Telegram is asked, so a
-    second press while the first runs finds the row instead of making a second sticker."""
-
-    __tablename__ = "stickers"
-
-    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
-    generation_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("generations.id", ondelete="CASCADE"), unique=True
-    )
-    state: Mapped[str] = mapped_column(String(16))  # making | done | failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)  # names each attempt's charge
-    set_name: Mapped[str | None] = mapped_column(String(64))
-    file_id: Mapped[str | None] = mapped_column(String(256))
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-class Broadcast(Base):
-    """An admin's message copied to every user. `running` is True while it runs and NULL
-    after: a unique column, so the database itself allows one running broadcast."""
-
-    __tablename__ = "broadcasts"
-    __table_args__ = (
-        UniqueConstraint("source_chat_id", "source_message_id", name="uq_broadcasts_source"),
-    )
-
-    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    admin_id: Mapped[int] = mapped_column(BigInteger)
-    admin_language: Mapped[str | None] = mapped_column(String(8))  # for the progress reports
-    source_chat_id: Mapped[int] = mapped_column(BigInteger)
-    source_message_id: Mapped[int] = mapped_column(BigInteger)
-    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16))  # running | done | cancelled
-    running: Mapped[bool | None] = mapped_column(Boolean, unique=True)
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-
-class BroadcastRecipient(Base):
-    """One user's copy: pending -> sending -> sent | blocked | failed, each step committed.
-    A row left `sending` by a crash may or may not have reached the user; it is never sent
-    again (at most once) and counts as `unknown`."""
-
-    __tablename__ = "broadcast_recipients"
-    __table_args__ = (Index("ix_broadcast_recipients_state", "broadcast_id", "state"),)
-
-    broadcast_id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"),
-        ForeignKey("broadcasts.id", ondelete="CASCADE"),
-        primary_key=True,
-    )
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    state: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-class Share(Base):
-    """An avatar sent into a chat through inline mode (Telegram's chosen_inline_result)."""
-
-    __tablename__ = "shares"
-
-    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
-    generation_id: Mapped[str] = mapped_column(String(32))  # kept when the avatar is deleted
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

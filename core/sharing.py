@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Generation, Share
+from core.models import Generation
 from core.models import GenerationStatus as Status
+from core.sharing_tables import Share
 
 _CURSOR = re.compile(r"([0-9a-z]{1,14})\.([0-9a-f]{32})")
 _EPOCH = datetime(1970, 1, 1)

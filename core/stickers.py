@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import is_postgres
 from core.errors import NotFound
-from core.models import Sticker, User
+from core.models import User
+from core.sharing_tables import Sticker
 
 
 class StickerState:

@@ -12,6 +12,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from core import album_tables, sharing_tables, telegram_tables  # noqa: F401 - join Base.metadata
 from core.db import create_engine
 from core.models import Base
 from core.settings import DatabaseSettings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import generations
-from core.models import AlbumPart
+from core.album_tables import AlbumPart
 from core.styles import clean_caption
 
 

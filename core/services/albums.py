@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import albums, generations, ledger, users
+from core.album_tables import AlbumPart
 from core.albums import MAX_ALBUM_PHOTOS, AlbumStatus
 from core.blobs import BlobStore, original_key
 from core.charging import charge_and_insert
@@ -25,7 +26,7 @@ from core.db import unit_of_work
 from core.errors import NotFound, StorageError, SubmissionRefused
 from core.events import JobEvents, JobSummary
 from core.intake import prepare_image
-from core.models import AlbumPart, Generation
+from core.models import Generation
 from core.services.album_jobs import jobs_for_choice
 
 log = logging.getLogger(__name__)

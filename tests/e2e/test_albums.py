@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from bot.app import build_application
 from bot.lifecycle import running
+from core.album_tables import Album, AlbumPart
 from core.cleanup import find_orphans
 from core.db import unit_of_work
-from core.models import Album, AlbumPart
 from playground.botapi import BotApiEmulator, FakeUser
 from tests.e2e.harness import (
     OPENROUTER_KEY,

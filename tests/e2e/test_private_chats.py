@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.db import unit_of_work
-from core.models import ChatNotice, User
+from core.models import User
+from core.telegram_tables import ChatNotice
 from playground.botapi.user_chats import GROUP_ANONYMOUS_BOT, FakeChat
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import BotWorld, bot_world, text_of

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from core.db import unit_of_work
 from core.generations import new_generation_id
-from core.models import Generation, Share
+from core.models import Generation
+from core.sharing_tables import Share
 from playground.botapi import FakeUser
 from tests.db_fixtures import sqlite_url
 from tests.e2e.harness import BotWorld, bot_world, text_of

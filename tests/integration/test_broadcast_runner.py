@@ -18,7 +18,8 @@ from core.broadcasts import BroadcastReport, Recipient
 from core.clock import utcnow
 from core.db import unit_of_work
 from core.errors import DeliveryError, RecipientBlocked, SendFlood
-from core.models import BroadcastRecipient, User
+from core.models import User
+from core.sharing_tables import BroadcastRecipient
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -21,7 +21,7 @@ from bot.update_inbox import UpdateInbox
 from core import inbox
 from core.clock import utcnow
 from core.db import create_engine, create_session_factory, unit_of_work
-from core.models import TelegramUpdate
+from core.telegram_tables import TelegramUpdate
 from playground.botapi import BotApiEmulator
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from core import users
 from core.broadcasts import Recipient
 from core.db import create_engine, create_session_factory, unit_of_work
-from core.models import BroadcastRecipient, User
+from core.models import User
+from core.sharing_tables import BroadcastRecipient
 from playground.botapi import BotApiEmulator
 from tests.e2e.harness import OPENROUTER_KEY, TOKEN, buttons, text_of
 from tests.fakes.openrouter import OpenRouterFake
