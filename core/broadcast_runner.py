@@ -20,8 +20,9 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import broadcasts
-from core.broadcasts import BroadcastReport, BroadcastStatus, Recipient
+from core import broadcast_recipients, broadcasts
+from core.broadcast_recipients import Recipient
+from core.broadcasts import BroadcastReport, BroadcastStatus
 from core.clock import utcnow
 from core.db import unit_of_work
 from core.errors import DeliveryError, RecipientBlocked, SendFlood
@@ -107,7 +108,7 @@ class BroadcastRunner:
                 return None
             job, taken_over = claimed
             if taken_over:
-                lost = await broadcasts.write_off_in_flight(session, job.id)
+                lost = await broadcast_recipients.write_off_in_flight(session, job.id)
                 if lost:
                     log.warning("broadcast %s: %d sends interrupted by a crash", job.id, lost)
             return job.id
@@ -122,7 +123,7 @@ class BroadcastRunner:
             if await self._claim() != broadcast_id:  # renews the lease; None: cancelled
                 return True
             async with unit_of_work(self._sessions) as session:
-                batch = await broadcasts.next_pending(session, broadcast_id, limit=20)
+                batch = await broadcast_recipients.next_pending(session, broadcast_id, limit=20)
                 source = await broadcasts.source_of(session, broadcast_id)
             if not batch:
                 await self._finish(broadcast_id)
@@ -138,13 +139,13 @@ class BroadcastRunner:
         async with unit_of_work(self._sessions) as session:
             if await broadcasts.status_of(session, broadcast_id) != BroadcastStatus.RUNNING:
                 return False
-            if not await broadcasts.move(
+            if not await broadcast_recipients.move(
                 session, broadcast_id, user_id, source=Recipient.PENDING, target=Recipient.SENDING
             ):
                 return True
         outcome = await self._copy(user_id, source)
         async with unit_of_work(self._sessions) as session:
-            await broadcasts.move(
+            await broadcast_recipients.move(
                 session, broadcast_id, user_id, source=Recipient.SENDING, target=outcome
             )
             if outcome == Recipient.BLOCKED:

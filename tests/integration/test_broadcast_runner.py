@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import broadcasts, users
+from core import broadcast_recipients, broadcasts, users
+from core.broadcast_recipients import Recipient
 from core.broadcast_runner import BroadcastRunner
-from core.broadcasts import BroadcastReport, Recipient
+from core.broadcasts import BroadcastReport
 from core.clock import utcnow
 from core.db import unit_of_work
 from core.errors import DeliveryError, RecipientBlocked, SendFlood
@@ -111,7 +112,7 @@ async def test_a_crash_mid_send_is_written_off_never_repeated(sessions: Sessions
     broadcast_id = await start_broadcast(sessions)
     async with unit_of_work(sessions) as session:  # a dead process: sent 1-3, was sending 4
         for user_id, state in [(1, "sent"), (2, "sent"), (3, "sent"), (4, "sending")]:
-            await broadcasts.move(
+            await broadcast_recipients.move(
                 session, broadcast_id, user_id, source=Recipient.PENDING, target=state
             )
         claimed = await broadcasts.claim(session, owner="dead", now=utcnow(), lease=timedelta(0))
@@ -154,7 +155,7 @@ async def test_one_broadcast_at_a_time_and_cancel_leaves_the_rest(sessions: Sess
         assert await broadcasts.finish(session, broadcast_id, status="cancelled", now=utcnow())
     assert await task is True
     async with unit_of_work(sessions) as session:
-        counts = await broadcasts.counts(session, broadcast_id)
+        counts = await broadcast_recipients.counts(session, broadcast_id)
     assert counts[Recipient.SENT] == len(sender.copies) < 40
     assert counts[Recipient.PENDING] == 40 - len(sender.copies)
     assert sender.final == []
@@ -172,6 +173,6 @@ async def test_a_graceful_stop_finishes_the_copy_in_flight(sessions: Sessions) -
     await run.stop()
 
     async with unit_of_work(sessions) as session:
-        counts = await broadcasts.counts(session, broadcast_id)
+        counts = await broadcast_recipients.counts(session, broadcast_id)
     assert Recipient.SENDING not in counts and Recipient.UNKNOWN not in counts
     assert counts[Recipient.SENT] == len(sender.copies) < 30

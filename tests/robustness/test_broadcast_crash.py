@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from core import users
-from core.broadcasts import Recipient
+from core.broadcast_recipients import Recipient
 from core.db import create_engine, create_session_factory, unit_of_work
 from core.models import User
 from core.sharing_tables import BroadcastRecipient
