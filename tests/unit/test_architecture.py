@@ -23,6 +23,11 @@ FORBIDDEN_IN_HANDLERS = (
     "core.ledger",
     "core.generations",
     "core.gallery",
+    "core.album_tables",
+    "core.telegram_tables",
+    "core.sharing_tables",
+    "core.claims",
+    "core.inbox",
 )
 
 
