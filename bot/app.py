@@ -25,6 +25,7 @@ from bot.handlers.errors import on_error
 from bot.health import start_health_server
 from bot.metrics import CountingRequest, Metrics
 from bot.ratelimit import PriorityRateLimiter
+from bot.stars import StarsSync
 from bot.sticker_studio import TelegramStickerStudio
 from core.blobs import BlobStore
 from core.bootstrap import open_services
@@ -110,6 +111,15 @@ def _opener(settings: Settings, chosen: Overrides, *, receive: bool) -> Hook:
         application.bot_data.loops = start_loops(application.bot, settings, services.features)
         if services.broadcaster is not None and settings.workers > 0:
             await services.broadcaster.start()  # the worker side runs broadcasts
+        stars = StarsSync(
+            application.bot,
+            sessions=services.sessions,
+            payments=services.stars,
+            language_of=services.features.accounts.language_of,
+            interval=settings.stars_reconcile_interval_seconds,
+        )
+        application.bot_data.stars = stars
+        stars.start()  # reconciles now (start-up) and then every few minutes
         if settings.health_port:
             application.bot_data.health = start_health_server(
                 services,
@@ -147,6 +157,9 @@ def _stopper(settings: Settings) -> Hook:
         await stop_loops(application.bot_data.loops)
         application.bot_data.loops = []
         services = application.bot_data.services
+        if application.bot_data.stars is not None:
+            await application.bot_data.stars.stop()
+            application.bot_data.stars = None
         if services is not None:
             if services.broadcaster is not None:
                 await services.broadcaster.stop()

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from tornado.httpserver import HTTPServer
 
 from bot.metrics import Metrics
+from bot.stars import StarsSync
 from bot.texts import DEFAULT_LANGUAGE
 from core.bootstrap import Services
 from core.features import Features
@@ -37,6 +38,7 @@ class BotData:
         self.metrics: Metrics = Metrics()
         self.health: HTTPServer | None = None
         self.loops: list[Loop] = []  # album questions, queue places (bot/background.py)
+        self.stars: StarsSync | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -171,6 +171,10 @@ EN: dict[str, str] = {
         "✅ Payment received: <b>+{credits} {credits:credit|credits}</b>.\n"
         "Balance: <b>{balance}</b> {balance:credit|credits}. Send a selfie to use them!"
     ),
+    "payment.pending": (
+        "⭐ Stars received: your credits are on their way. "
+        "I'll write as soon as they're on your balance."
+    ),
     "payment.problem": (
         "⚠️ Your payment arrived, but I couldn't match it to a pack. "
         "Please write to /paysupport — we'll sort it out or refund you."

@@ -29,8 +29,10 @@ from core.instance import InstanceIdentity, acquire_identity
 from core.jobs import JobRunner
 from core.migrate import upgrade_to_head
 from core.openrouter import OpenRouterImageModel
+from core.payments import invoice_secret
 from core.services.stickers import StickerStudio
 from core.settings import Settings
+from core.star_payments import StarPayments
 from core.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class Services:
     runner: JobRunner
     pool: WorkerPool
     events: JobEvents
+    stars: StarPayments
     identity: InstanceIdentity | None = None
     broadcaster: BroadcastRunner | None = None  # None: this process cannot send
     _closed: bool = field(default=False, repr=False)
@@ -140,6 +143,11 @@ async def open_services(
         features = build_features(
             settings, sessions, opened_blobs, observer, pool, sticker_studio, broadcaster
         )
+        stars = StarPayments(
+            sessions=sessions,
+            invoice_secret=invoice_secret(settings.telegram_bot_token.get_secret_value()),
+            events=observer,
+        )
     except BaseException:
         with contextlib.suppress(Exception):
             if opened_blobs is not None and blobs is None:
@@ -160,6 +168,7 @@ async def open_services(
         runner=runner,
         pool=pool,
         events=observer,
+        stars=stars,
         identity=identity,
         broadcaster=broadcaster,
     )

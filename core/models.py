@@ -148,8 +148,10 @@ class DeliveryState:
 class Payment(Base):
     """A Telegram Stars purchase: what was paid for, so it can be reported and refunded.
 
-    The credits themselves move through the ledger (key `purchase:<charge id>`); this row keeps
-    what the ledger cannot: the Stars paid, the pack, and whether Telegram refunded it.
+    The credits themselves move through the ledger (key `purchase:<charge id>`, a refund
+    `purchase_refund:<charge id>`); this row keeps what the ledger cannot: the Stars paid, the
+    pack, and whether Telegram refunded it. It is committed on its own before the credit
+    (`credited_at` still empty), so a payment whose crediting fails is never lost.
     """
 
     __tablename__ = "payments"
@@ -165,3 +167,6 @@ class Payment(Base):
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Credits of the pack the buyer had already spent when it was refunded (not taken back).
     refund_shortfall: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[str | None] = mapped_column(String(128))  # the signed invoice payload
+    credited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime)  # buyer told of the credit

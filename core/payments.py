@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import ledger
+from core import ledger, purchases  # purchases uses this module at call time only
 from core.clock import utcnow
 from core.db import is_postgres
 from core.errors import NotFound, PaymentRefused
@@ -141,6 +141,8 @@ async def credit_purchase(
             pack_id=claim.pack_id,
             credits=claim.credits,
             stars=claim.stars,
+            credited_at=utcnow(),
+            notified_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=[Payment.charge_id])
     )
@@ -157,35 +159,14 @@ async def credit_purchase(
 
 
 async def debit_refund(session: AsyncSession, *, charge_id: str) -> Refund | None:
-    """Mark a payment refunded and take its credits back, never below zero.
+    """Mark a payment refunded and take its credits back once, never below zero (the same
+    step as a Telegram refund: core/purchases.py, key `purchase_refund:<charge id>`).
 
-    None when it was already refunded; NotFound for a charge we never credited.
+    None when it was already refunded; NotFound for a charge we never stored.
     """
-    payment = await session.scalar(
-        select(Payment).where(Payment.charge_id == charge_id).with_for_update()
-    )
-    if payment is None:
+    if await find_payment(session, charge_id) is None:
         raise NotFound(f"no payment {charge_id}")
-    if payment.refunded_at is not None:
-        return None
-    taken = await ledger.debit_up_to(
-        session,
-        user_id=payment.user_id,
-        amount=payment.credits,
-        kind=ledger.LedgerKind.PURCHASE_REFUND,
-        key=f"purchase_refund:{charge_id}",
-        reference=payment.pack_id,
-    )
-    payment.refunded_at = utcnow()
-    payment.refund_shortfall = payment.credits - (taken or 0)
-    balance = await ledger.balance(session, payment.user_id)
-    return Refund(
-        user_id=payment.user_id,
-        stars=payment.stars,
-        credits=payment.credits,
-        taken=taken or 0,
-        balance=balance,
-    )
+    return await purchases.refund(session, charge_id)
 
 
 async def find_payment(

@@ -128,6 +128,8 @@ class Settings(DatabaseSettings):
     sticker_cost: int = Field(default=0, ge=0)
     broadcast_per_second: float = Field(default=10.0, gt=0, le=30)
     broadcast_lease_seconds: float = Field(default=30.0, gt=0)
+    # Reconciling payments with Telegram's Stars history (core/star_reconciliation.py).
+    stars_reconcile_interval_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

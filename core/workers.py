@@ -165,7 +165,9 @@ class WorkerPool:
             await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
 
     async def _sweep_loop(self) -> None:
-        while True:
+        # Checks `_stopping` too: a cancellation swallowed inside a sweep (the database
+        # driver can eat it) must not leave `stop()` waiting for this loop forever.
+        while not self._stopping.is_set():
             await asyncio.sleep(self._sweep_interval)
             self.last_beat = time.monotonic()
             try:

@@ -49,6 +49,9 @@ def register_handlers(application: BotApplication, *, rate_limit_per_minute: int
     application.add_handler(
         MessageHandler(NEW_MESSAGE & filters.SUCCESSFUL_PAYMENT, buy.on_successful_payment)
     )
+    application.add_handler(
+        MessageHandler(NEW_MESSAGE & filters.StatusUpdate.REFUNDED_PAYMENT, buy.on_refunded_payment)
+    )
     commands = {
         "start": start.start,
         "help": start.help_command,

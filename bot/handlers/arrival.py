@@ -46,7 +46,7 @@ def command_of(message: Message) -> tuple[str, list[str]] | None:
 def opens_account(message: Message | None) -> bool:
     if message is None:
         return False
-    if message.photo or message.successful_payment:
+    if message.photo or message.successful_payment or message.refunded_payment:
         return True
     if message.document is not None:
         return is_image_document(message.document)
@@ -71,7 +71,7 @@ def arrival_step(guard: FloodGuard) -> Step:
         context.lang = language_for(user.language_code)  # until the account says otherwise
         message = update.message
         if update.callback_query is not None or (
-            message is not None and message.successful_payment is None
+            message is not None and not (message.successful_payment or message.refunded_payment)
         ):
             await _guard_floods(guard, update, context)
         resolving = context.accounts.resolve(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from telegram import LabeledPrice, Update
-from telegram.error import TelegramError
+from telegram.error import TelegramError, TimedOut
 
 from bot.callbacks import parse
 from bot.context import BotContext
@@ -20,6 +20,7 @@ from bot.texts import language_for, t
 from core.errors import PaymentRefused
 from core.payments import Checkout
 from core.services.payments import Invoice
+from core.star_payments import StarPayments
 
 log = logging.getLogger(__name__)
 
@@ -102,21 +103,27 @@ async def on_pre_checkout(update: Update, context: BotContext) -> None:
 
 
 async def on_successful_payment(update: Update, context: BotContext) -> None:
-    """Credit the pack once per Telegram charge and tell the user their new balance."""
+    """Store the payment, credit it (retrying), and only then say "payment received".
+
+    Nothing before the store can fail but the signature check; if crediting stays impossible
+    through the retries, the user hears the credits are on their way and reconciliation
+    credits them and tells them.
+    """
     message = message_of(update)
-    payment = message.successful_payment
-    if payment is None:
+    paid = message.successful_payment
+    if paid is None:
         return
     user_id, lang = account_of(context).user_id, context.lang
+    stars = _stars(context)
+    charge_id = paid.telegram_payment_charge_id
     checkout = Checkout(
-        payload=payment.invoice_payload,
+        payload=paid.invoice_payload,
         payer_id=user_id,
-        currency=payment.currency,
-        amount=payment.total_amount,
+        currency=paid.currency,
+        amount=paid.total_amount,
     )
-    charge_id = payment.telegram_payment_charge_id
     try:
-        purchase = await context.payments.complete_purchase(checkout, charge_id=charge_id)
+        received = stars.received(checkout, charge_id=charge_id)
     except PaymentRefused as refusal:
         log.error(
             "paid invoice does not verify (%s): charge %s",
@@ -126,11 +133,56 @@ async def on_successful_payment(update: Update, context: BotContext) -> None:
         )
         await reply(update, t("payment.problem", lang))
         return
-    if not purchase.credited:
-        log.info("payment update redelivered; already credited", extra={"user_id": user_id})
+    purchase = await stars.receive(received)
+    if purchase is None:
+        await reply(update, t("payment.pending", lang))
         return
-    log.info("purchase credited: %d credits", purchase.credits, extra={"user_id": user_id})
-    await reply(update, t("payment.done", lang, credits=purchase.credits, balance=purchase.balance))
+    if not purchase.credited:
+        log.info("payment update redelivered; already credited: charge %s", charge_id)
+        return
+    try:
+        await reply(
+            update, t("payment.done", lang, credits=purchase.credits, balance=purchase.balance)
+        )
+    except TimedOut:  # it may have arrived: never say it twice
+        await stars.told(charge_id)
+        raise
+    await stars.told(charge_id)  # a send that surely failed is retried by reconciliation
+
+
+async def on_refunded_payment(update: Update, context: BotContext) -> None:
+    """Telegram refunded a payment itself: take the pack back (once) and tell the user."""
+    message = message_of(update)
+    refunded = message.refunded_payment
+    if refunded is None:
+        return
+    user_id, lang = account_of(context).user_id, context.lang
+    stars = _stars(context)
+    charge_id = refunded.telegram_payment_charge_id
+    log.info("Telegram refunded charge %s", charge_id, extra={"user_id": user_id})
+    try:
+        received = stars.from_history(
+            charge_id=charge_id,
+            payer_id=user_id,
+            payload=refunded.invoice_payload,
+            stars=refunded.total_amount,
+        )
+    except PaymentRefused:
+        log.error("refunded payment %s is not one of our invoices", charge_id)
+        return
+    done = await stars.refund(received)  # raises after its retries: reconciliation applies it
+    if done is None:
+        log.info("refund of %s was applied already", charge_id, extra={"user_id": user_id})
+        return
+    notice = {"stars": done.stars, "taken": done.taken, "credits": done.balance}
+    await reply(update, t("payment.refunded", lang, **notice))
+
+
+def _stars(context: BotContext) -> StarPayments:
+    services = context.bot_data.services
+    if services is None:
+        raise RuntimeError("services are opened in post_init; no update arrives before")
+    return services.stars
 
 
 async def paysupport(update: Update, context: BotContext) -> None:
