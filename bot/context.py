@@ -25,6 +25,7 @@ from core.services.referrals import ReferralService
 from core.services.sharing import ShareService
 from core.services.stickers import StickerService
 from core.services.submissions import SubmissionService
+from core.star_payments import StarPayments
 
 if TYPE_CHECKING:
     from bot.background import Loop
@@ -70,6 +71,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def gallery(self) -> GalleryService:
         return self._features.gallery
+
+    @property
+    def stars(self) -> StarPayments:
+        """Receiving, crediting and refunding Stars payments (core/star_payments.py)."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are opened in post_init; no update arrives before")
+        return services.stars
 
     @property
     def payments(self) -> PaymentService:

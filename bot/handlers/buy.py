@@ -20,7 +20,6 @@ from bot.texts import language_for, t
 from core.errors import PaymentRefused
 from core.payments import Checkout
 from core.services.payments import Invoice
-from core.star_payments import StarPayments
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ async def on_successful_payment(update: Update, context: BotContext) -> None:
     if paid is None:
         return
     user_id, lang = account_of(context).user_id, context.lang
-    stars = _stars(context)
+    stars = context.stars
     charge_id = paid.telegram_payment_charge_id
     checkout = Checkout(
         payload=paid.invoice_payload,
@@ -157,7 +156,7 @@ async def on_refunded_payment(update: Update, context: BotContext) -> None:
     if refunded is None:
         return
     user_id, lang = account_of(context).user_id, context.lang
-    stars = _stars(context)
+    stars = context.stars
     charge_id = refunded.telegram_payment_charge_id
     log.info("Telegram refunded charge %s", charge_id, extra={"user_id": user_id})
     try:
@@ -176,13 +175,6 @@ async def on_refunded_payment(update: Update, context: BotContext) -> None:
         return
     notice = {"stars": done.stars, "taken": done.taken, "credits": done.balance}
     await reply(update, t("payment.refunded", lang, **notice))
-
-
-def _stars(context: BotContext) -> StarPayments:
-    services = context.bot_data.services
-    if services is None:
-        raise RuntimeError("services are opened in post_init; no update arrives before")
-    return services.stars
 
 
 async def paysupport(update: Update, context: BotContext) -> None:
