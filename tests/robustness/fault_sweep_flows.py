@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.models import Generation, LedgerEntry, Payment, TelegramUpdate, User
+from core.models import Generation, LedgerEntry, Payment, User
+from core.telegram_tables import TelegramUpdate
 from playground.botapi import FakeUser
 from tests.e2e.harness import is_avatar, text_of
 from tests.fakes import images
