@@ -125,7 +125,7 @@ def database_rows(dbwork: JsonDict | None, ledger: JsonDict | None) -> list[list
             m = r["median"]
             phases = ", ".join(
                 f"{phase} {m.get(f'{phase}.transactions', 0):.0f}"
-                for phase in ("intake", "claim", "job")
+                for phase in ("inbox", "intake", "claim", "job")
             )
             rows.append(
                 [
