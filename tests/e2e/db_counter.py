@@ -2,16 +2,8 @@
 
 Each transaction is recorded with its statements (the SQLite `BEGIN IMMEDIATE` the engine
 issues itself is not a statement of ours). Two kinds of work are kept apart from the path
-# The worker pool's loops, the bot's own periodic work (bot/background.py), the broadcast runner.
-_POOL_TASKS = (
-    "dispatcher",
-    "sweeper",
-    "generation-",
-    "album-questions",
-    "queue-places",
-    "broadcast",
-)
-table they touch.
+being counted: background tasks (named in `_POOL_TASKS`) and the durable inbox's own
+transactions, recognised by the table they touch.
 """
 
 from __future__ import annotations
@@ -25,7 +17,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-# The worker pool's loops, the bot's own periodic work (bot/background.py), the broadcast runner.
+# The worker pool's loops, the bot's own periodic work (bot/background.py), the broadcast runner
+# and the Stars reconciliation.
 _POOL_TASKS = (
     "dispatcher",
     "sweeper",
@@ -33,6 +26,7 @@ _POOL_TASKS = (
     "album-questions",
     "queue-places",
     "broadcast",
+    "stars-reconciliation",
 )
 _INBOX_TABLE = "telegram_updates"
 
