@@ -125,6 +125,8 @@ class ApiServer:
             call.params, files = await parse_request(request)
         except web.HTTPRequestEntityTooLarge:
             return _json(ApiError(413, "Request Entity Too Large").to_json())
+        except ConnectionResetError:  # the client went away mid-request (e.g. a bot stopping)
+            return web.Response(status=400)
         except (ValueError, web.HTTPException) as exc:
             call.response = ApiError(400, f"Bad Request: can't parse request: {exc}").to_json()
             return _json(call.response)
