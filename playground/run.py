@@ -41,7 +41,8 @@ from playground.people import People
 from playground.web_api import PlayWeb
 
 # Made up; only the local emulator accepts it, and it never leaves this machine.
-PLAY_TOKEN = "4242424242:AAplayground-local-emulator-token-0000000"  # noqa: S105
+# Not a secret: only the local emulator accepts it (bot id 42; no real token has this shape).
+PLAY_TOKEN = "42:playground-only-not-a-telegram-token"  # noqa: S105
 BOT_NAME = "AIVenger"
 BOT_USERNAME = "aivenger_play_bot"
 HOST = "127.0.0.1"

@@ -23,7 +23,7 @@ from core.charging import charge_and_insert
 from core.db import unit_of_work
 from core.errors import AIVengerError, InsufficientCredits, NotFound
 from core.events import JobEvents, JobSummary
-from core.services.submissions import Submitted
+from core.services.submissions import Submitted, submitted_for_message
 from core.styles import clean_caption
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,9 @@ class EditService:
         """NotFound when the reply is not to one of the user's avatars; a refusal (credits,
         active jobs) before anything is copied; else the queued (or earlier) edit."""
         instruction = clean_caption(request.instruction)
-        earlier = await self._existing(request.chat_id, request.source_message_id)
+        earlier = await submitted_for_message(
+            self._sessions, chat_id=request.chat_id, message_id=request.source_message_id
+        )
         if earlier is not None:
             return earlier
         parent = await self._parent(request)
@@ -136,7 +138,9 @@ class EditService:
                     session, gen_id=gen_id, job=job, max_active=self._max_active
                 )
         except IntegrityError:
-            existing = await self._existing(request.chat_id, request.source_message_id)
+            existing = await submitted_for_message(
+                self._sessions, chat_id=request.chat_id, message_id=request.source_message_id
+            )
             if existing is None:
                 raise
             return existing
@@ -146,13 +150,3 @@ class EditService:
         if self._on_queued:
             self._on_queued()
         return Submitted(generation_id=gen_id, balance=balance, duplicate=False)
-
-    async def _existing(self, chat_id: int, message_id: int) -> Submitted | None:
-        async with unit_of_work(self._sessions) as session:
-            found = await generations.find_by_source(
-                session, chat_id=chat_id, source_message_id=message_id
-            )
-            if found is None:
-                return None
-            balance = await ledger.balance(session, found.user_id)
-            return Submitted(generation_id=found.id, balance=balance, duplicate=True)

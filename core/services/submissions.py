@@ -47,6 +47,20 @@ class Submitted:
     duplicate: bool  # this message had been submitted before (a redelivered update)
 
 
+async def submitted_for_message(
+    sessions: async_sessionmaker[AsyncSession], *, chat_id: int, message_id: int
+) -> Submitted | None:
+    """The job one Telegram message already started (a redelivered update), as a duplicate."""
+    async with unit_of_work(sessions) as session:
+        found = await generations.find_by_source(
+            session, chat_id=chat_id, source_message_id=message_id
+        )
+        if found is None:
+            return None
+        balance = await ledger.balance(session, found.user_id)
+        return Submitted(generation_id=found.id, balance=balance, duplicate=True)
+
+
 class SubmissionService:
     def __init__(
         self,
@@ -169,7 +183,9 @@ class SubmissionService:
                     session, gen_id=gen_id, job=new_job(source, style=user.style, cost=cost)
                 )
         except IntegrityError:
-            existing = await self._existing(chat_id, message_id)
+            existing = await submitted_for_message(
+                self._sessions, chat_id=chat_id, message_id=message_id
+            )
             if existing is None:
                 raise
             return existing
@@ -179,13 +195,3 @@ class SubmissionService:
         if self._on_queued:
             self._on_queued()
         return Submitted(generation_id=gen_id, balance=balance, duplicate=False)
-
-    async def _existing(self, chat_id: int, message_id: int) -> Submitted | None:
-        async with unit_of_work(self._sessions) as session:
-            found = await generations.find_by_source(
-                session, chat_id=chat_id, source_message_id=message_id
-            )
-            if found is None:
-                return None
-            balance = await ledger.balance(session, found.user_id)
-            return Submitted(generation_id=found.id, balance=balance, duplicate=True)
