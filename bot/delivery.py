@@ -19,7 +19,7 @@ from telegram import Bot, InputFile, Message, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
-from bot.keyboards import avatar_keyboard, buy_button_keyboard
+from bot.keyboards import avatar_keyboard, buy_button_keyboard, gallery_button_keyboard
 from bot.refusals import failure_reason
 from bot.texts import Html, language_for, style_name, t
 from core.delivery_port import Delivered, FailedAvatar, FinishedAvatar
@@ -114,6 +114,12 @@ class TelegramDelivery:
 
     async def clear_status(self, chat_id: int, message_id: int) -> None:
         await self._bot.delete_message(chat_id, message_id)
+
+    async def send_in_doubt(self, chat_id: int, language: str | None) -> None:
+        lang = language_for(language)
+        await self._bot.send_message(
+            chat_id, t("photo.in_doubt", lang), reply_markup=gallery_button_keyboard(lang)
+        )
 
 
 def _maybe_arrived(exc: NetworkError) -> bool:

@@ -92,6 +92,10 @@ def styles_keyboard(current: str, lang: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+def gallery_button_keyboard(lang: str | None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(t("button.gallery", lang), Action.OPEN_GALLERY)]])
+
+
 def buy_button_keyboard(lang: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(t("button.buy", lang), Action.BUY)]])
 

@@ -53,6 +53,10 @@ EN: dict[str, str] = {
     "photo.refunded": "{reason}\n💰 Your {cost} {cost:credit was|credits were} refunded — balance: {credits}.",
     "photo.not_refunded": "{reason}\nBalance: {credits} {credits:credit|credits}.",
     "photo.duplicate": "I'm already working on that photo.",
+    "photo.in_doubt": (
+        "⚠️ Sending your avatar was cut off by a restart. If it did not arrive, it is saved "
+        "in your gallery."
+    ),
     "button.again": "🔁 Again",
     "button.gallery": "🖼 Gallery",
     "button.full_size": "📄 Full size",

@@ -59,6 +59,9 @@ RU: dict[str, str] = {
     ),
     "photo.not_refunded": "{reason}\nБаланс: {credits} {credits:кредит|кредита|кредитов}.",
     "photo.duplicate": "Я уже работаю над этим фото.",
+    "photo.in_doubt": (
+        "⚠️ Отправку аватара прервал перезапуск. Если он не пришёл, он сохранён в вашей галерее."
+    ),
     "button.again": "🔁 Ещё раз",
     "button.gallery": "🖼 Галерея",
     "button.full_size": "📄 В полном размере",

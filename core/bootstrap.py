@@ -90,6 +90,9 @@ class NoDelivery:
     ) -> None:
         return None
 
+    async def send_in_doubt(self, chat_id: int, language: str | None) -> None:
+        return None
+
 
 async def open_services(
     settings: Settings,

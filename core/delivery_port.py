@@ -63,6 +63,10 @@ class AvatarDelivery(Protocol):
     ) -> None:
         """Tell a referrer that the friend they invited earned them a bonus."""
 
+    async def send_in_doubt(self, chat_id: int, language: str | None) -> None:
+        """Tell the user an avatar's send was cut off (it may or may not have arrived) and
+        where to find it, instead of sending the photo a second time."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JobPolicy:

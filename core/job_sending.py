@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import claims, generations, ledger, referrals
+from core import claims, generations, ledger, referrals, users
 from core.db import unit_of_work
 from core.delivery_port import AvatarDelivery, Delivered, JobPolicy
 from core.errors import DeliveryError
@@ -57,6 +57,36 @@ class JobSending:
             )
         if not ours:
             raise LeaseLost
+
+    async def resume_in_doubt(self, job: Generation) -> None:
+        """An earlier attempt died in the middle of sending: the avatar may be with the user.
+        Sending it again could give them two, so the job completes `unconfirmed` (never
+        refunded) and the user is told where it is kept if it did not arrive."""
+        async with unit_of_work(self._sessions) as session:
+            done = await claims.complete(
+                session,
+                gen_id=job.id,
+                attempt=job.attempts,
+                file_id=None,
+                result_message_id=None,
+                delivery=DeliveryState.UNCONFIRMED,
+            )
+            status_message_id = await generations.status_message_of(session, job.id)
+            language = users.language_of(await users.get(session, job.user_id))
+        extra = {"generation_id": job.id, "user_id": job.user_id}
+        if not done:
+            log.warning("lease lost resuming a send in doubt", extra=extra)
+            return
+        log.warning(
+            "a send was cut off by a restart: completed unconfirmed, not re-sent", extra=extra
+        )
+        self._events.completed(JobSummary.of(job))
+        if status_message_id is not None:
+            await self._clear_status(job.chat_id, status_message_id)
+        try:
+            await self._delivery.send_in_doubt(job.chat_id, language)
+        except Exception:
+            log.warning("could not tell the user about a send in doubt", exc_info=True, extra=extra)
 
     async def not_sent(self, job: Generation, exc: DeliveryError) -> None:
         """Telegram surely did not take this send: retry it, or fail once retrying cannot help

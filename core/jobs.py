@@ -26,7 +26,7 @@ from core.events import JobEvents
 from core.image_model import ImageModel, ImageRequest
 from core.job_failure import JobFailure
 from core.job_sending import JobSending, LeaseLost
-from core.models import Generation
+from core.models import DeliveryState, Generation
 from core.styles import build_job_prompt
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,9 @@ class JobRunner:
         extra = {"generation_id": job.id, "user_id": job.user_id}
         heartbeat = asyncio.create_task(self._keep_lease(job.id, job.attempts))
         try:
+            if job.delivery == DeliveryState.SENDING:  # an earlier attempt died mid-send
+                await self._sending.resume_in_doubt(job)
+                return
             image, content_type = await self._result_for(job)
             balance, language = await self._account(job.user_id)
             await self._sending.begin_send(job)

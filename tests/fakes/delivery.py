@@ -19,6 +19,7 @@ class FakeDelivery:
         self.progress_signals = 0
         self.referrals: list[tuple[int, str, int, int]] = []
         self.cleared: list[tuple[int, int]] = []
+        self.in_doubt: list[int] = []
 
     def fail_next(self, error: DeliveryError, *, times: int = 1) -> None:
         self._faults.extend([error] * times)
@@ -45,6 +46,10 @@ class FakeDelivery:
         self, referrer_id: int, referred_name: str, bonus: int, balance: int, language: str | None
     ) -> None:
         self.referrals.append((referrer_id, referred_name, bonus, balance))
+        await self._notify()
+
+    async def send_in_doubt(self, chat_id: int, language: str | None) -> None:
+        self.in_doubt.append(chat_id)
         await self._notify()
 
     async def wait_for(self, delivered: int = 0, failed: int = 0, timeout: float = 10) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -129,11 +130,11 @@ def watch_telegram(application: BotApplication, plan: FaultPlan) -> None:
         method = url.rsplit("/", 1)[-1] if "/file/" not in url else "file"
         fault = plan.point(f"tg:{method}")
         if fault == "raise":
-            raise NetworkError("injected: connection refused")
+            raise NetworkError("injected: connection refused") from httpx.ConnectError("injected")
         answer = await real_other(url, *args, **kwargs)
         plan.check_alive()
-        if fault == "lost":
-            raise TimedOut("injected: the answer was lost")
+        if fault == "lost":  # as PTB reports a read timeout: TimedOut from httpx's error
+            raise TimedOut("injected: the answer was lost") from httpx.ReadTimeout("injected")
         return answer
 
     fetch.do_request = fetching  # type: ignore[method-assign]

@@ -2,7 +2,9 @@
 
 An outcome is what the user and the books show after recovery. Acceptable endings:
 photo — `delivered` (one avatar, charged once, no refund) or `refunded` (no avatar, charged
-and refunded once, told) or `declined` (refused at intake and told, nothing charged);
+and refunded once, told) or `declined` (refused at intake and told, nothing charged) or, when the
+process died in the middle of the avatar's send, `maybe delivered` (no second copy is sent: the
+job completes unconfirmed, never refunded, and the user is told the avatar is in the gallery);
 purchase — `credited` (credited once, told once; told twice only when the process died
 between the notice and recording it) or `not paid` (checkout never completed,
 nothing charged). Anything else is `BROKEN: …`, with what was seen.
@@ -26,6 +28,7 @@ JsonDict = dict[str, Any]
 ACTIVE = ("queued", "running")
 RECEIVED = "Payment received"
 WORKING = "Creating your superhero"  # the status message, edited into the outcome
+IN_DOUBT = "cut off by a restart"  # a send in doubt after a crash: not re-sent, told
 
 
 @dataclass
@@ -103,8 +106,12 @@ def photo_outcome(user: FakeUser, books: Books) -> str:
     charges, refunds = books.kind("charge"), books.kind("refund")
     told = any("refunded" in text for text in _after_photo(user))
     statuses = ",".join(gen.status for gen in books.generations)
-    if avatars == 1 and charges == 1 and refunds == 0 and len(books.generations) == 1:
+    if avatars == 1 and charges == 1 and refunds == 0 and statuses == "completed":
         return "delivered"
+    in_doubt = [gen.delivery for gen in books.generations] == ["unconfirmed"]
+    told_in_doubt = any(IN_DOUBT in text for text in _after_photo(user))
+    if avatars == 0 and charges == 1 and refunds == 0 and in_doubt and told_in_doubt:
+        return "maybe delivered: not re-sent, told it is in the gallery"
     if avatars == 0 and charges == 1 and refunds == 1 and told and statuses == "failed":
         return "refunded"
     if avatars == 0 and charges == 0 and not books.generations and _after_photo(user):

@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.blobs.local import LocalBlobStore
+from core.cleanup import find_orphans, remove_orphans
 from core.db import create_engine, create_session_factory
 from playground.botapi import FakeUser
 from tests.e2e.harness import text_of
@@ -73,10 +76,11 @@ async def photo_life(
 
         await until(ended, timeout=8, plan=plan)
         plan.armed = False
-    await _recover(world, ended)
+    await _recover(world, observer, ended)
+    swept = await _cleanup(world, observer)
     found = await flows.books(observer, USER)
     problems = flows.invariants(found, blob_keys(world))
-    outcome = flows.photo_outcome(user, found)
+    outcome = flows.photo_outcome(user, found) + swept
     return ("; ".join([outcome, *problems]) if problems else outcome), plan.trace
 
 
@@ -97,7 +101,7 @@ async def purchase_life(
 
         await until(ended, timeout=8, plan=plan)
         plan.armed = False
-    await _recover(world, ended)
+    await _recover(world, observer, ended)
     assert paying is not None
     await asyncio.gather(paying, return_exceptions=True)
     charged = [t["id"] for t in world.emu.star_transactions if "source" in t]
@@ -107,11 +111,31 @@ async def purchase_life(
     return ("; ".join([outcome, *problems]) if problems else outcome), plan.trace
 
 
-async def _recover(world: Universe, ended: Callable[[], Awaitable[bool]]) -> None:
-    """A fresh process on the same database and blobs runs until the flow has ended."""
+async def _recover(
+    world: Universe,
+    observer: async_sessionmaker[AsyncSession],
+    ended: Callable[[], Awaitable[bool]],
+) -> None:
+    """A fresh process on the same database and blobs runs until the flow has ended and every
+    stored update is processed (a dead process's leases run out first)."""
+
+    async def drained() -> bool:
+        return await ended() and not (await flows.books(observer, USER)).open_updates
+
     async with process(world, FaultPlan()):
-        await until(ended, timeout=12)
+        await until(drained, timeout=12)
         await asyncio.sleep(0.3)  # anything still to come (a second copy, a second notice)
+
+
+async def _cleanup(world: Universe, observer: async_sessionmaker[AsyncSession]) -> str:
+    """What a crash can leave between a blob's write and its row's commit is the operator's
+    `python -m bot cleanup` to remove (docs/operations.md); it must find no stale row."""
+    blobs = LocalBlobStore(world.blob_root)
+    report = await find_orphans(observer, blobs, min_age=timedelta(0))
+    await remove_orphans(observer, blobs, report)
+    notes = [f"cleanup removed {len(report.orphan_blobs)} orphan blob"] * bool(report.orphan_blobs)
+    notes += [f"; cleanup found stale rows {report.stale_rows}"] * bool(report.stale_rows)
+    return f" ({''.join(notes)})" if notes else ""
 
 
 LIVES = {"photo": photo_life, "purchase": purchase_life}
