@@ -20,6 +20,7 @@ from bot.keyboards import album_keyboard
 from bot.texts import language_for, t
 from core.albums import MAX_ALBUM_PHOTOS
 from core.services.album_questions import AlbumQuestion, AlbumQuestionService
+from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +50,8 @@ class AlbumQuestions:
         self._task = asyncio.create_task(self._loop(), name="album-questions")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def tick(self) -> None:
         for question in await self._albums.due(quiet_seconds=self._quiet):

@@ -51,12 +51,7 @@ class TelegramDelivery:
             message = await self._bot.send_photo(
                 chat_id=avatar.chat_id,
                 photo=InputFile(photo, filename=f"avatar.{extension}"),
-                caption=t(
-                    "photo.caption",
-                    lang,
-                    style=style_name(avatar.style, lang),
-                    credits=avatar.balance,
-                ),
+                caption=_caption(avatar),
                 reply_markup=avatar_keyboard(avatar.generation_id, lang),
                 reply_parameters=ReplyParameters(
                     avatar.source_message_id, allow_sending_without_reply=True
@@ -120,6 +115,12 @@ class TelegramDelivery:
         await self._bot.send_message(
             chat_id, t("photo.in_doubt", lang), reply_markup=gallery_button_keyboard(lang)
         )
+
+
+def _caption(avatar: FinishedAvatar) -> str:
+    lang = avatar.language
+    caption = t("photo.caption", lang, style=style_name(avatar.style, lang), credits=avatar.balance)
+    return f"{caption}\n{t('photo.resent', lang)}" if avatar.resent else caption
 
 
 def _maybe_arrived(exc: NetworkError) -> bool:

@@ -5,7 +5,6 @@ to Telegram before they are processed."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ from bot.context import BotApplication
 from bot.polling import fetch_forever
 from bot.update_inbox import UpdateInbox
 from core.bootstrap import Services
+from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,7 @@ async def receiving(
             fetching.add_done_callback(lambda task: _report(task, on_failure))
         yield box
     finally:
-        if fetching is not None:
-            fetching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await fetching
+        await cancel_and_wait(fetching)
         if server is not None:
             await server.cleanup()
         await box.stop(grace=settings.shutdown_grace_seconds)

@@ -9,7 +9,6 @@ process last showed them are edited, and a job that started running goes back to
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -20,6 +19,7 @@ from bot.ratelimit import COSMETIC_SEND, PriorityRateLimiter
 from bot.texts import language_for, t
 from core.queue_order import PlaceInLine
 from core.services.queue import QueueService
+from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,8 @@ class QueuePlaces:
         self._task = asyncio.create_task(self._loop(), name="queue-places")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     @property
     def _saturated(self) -> bool:

@@ -8,7 +8,6 @@ number of processes may run it at once, since each step is keyed by charge id in
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -22,6 +21,7 @@ from bot.texts import language_for, t
 from core.payments import Purchase, Refund
 from core.star_payments import StarPayments
 from core.star_reconciliation import HistoryPage, StarReconciler, StarTransaction
+from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +99,8 @@ class StarsSync:
         self._task = asyncio.create_task(self._loop(), name="stars-reconciliation")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         while True:

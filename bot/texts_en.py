@@ -53,6 +53,7 @@ EN: dict[str, str] = {
     "photo.refunded": "{reason}\n💰 Your {cost} {cost:credit was|credits were} refunded — balance: {credits}.",
     "photo.not_refunded": "{reason}\nBalance: {credits} {credits:credit|credits}.",
     "photo.duplicate": "I'm already working on that photo.",
+    "photo.resent": "🔁 Sent again after a restart: if you already have it, this is the same one.",
     "photo.in_doubt": (
         "⚠️ Sending your avatar was cut off by a restart. If it did not arrive, it is saved "
         "in your gallery."

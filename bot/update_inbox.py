@@ -30,6 +30,7 @@ from bot.inbox_heartbeat import InboxHeartbeat
 from core import inbox
 from core.db import unit_of_work
 from core.inbox import RawUpdate, StoredUpdate
+from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +89,10 @@ class UpdateInbox:
 
     async def stop(self, grace: float) -> None:
         """Let running updates finish (up to `grace`), hand back the ones never started."""
-        for loop in self._loops:
-            loop.cancel()
+        await cancel_and_wait(*self._loops)
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=grace)
-        for task in set(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
+        await cancel_and_wait(*self._tasks)
         await self._flush()
         unstarted = sorted(self._held - self._started)
         try:

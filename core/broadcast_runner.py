@@ -26,6 +26,7 @@ from core.broadcasts import BroadcastReport, BroadcastStatus
 from core.clock import utcnow
 from core.db import unit_of_work
 from core.errors import DeliveryError, RecipientBlocked, SendFlood
+from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,7 @@ class BroadcastRunner:
         if self._task is not None:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(self._task), grace)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def _loop(self) -> None:

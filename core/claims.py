@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -44,17 +44,21 @@ async def extend_lease(
     )
 
 
+IN_DOUBT = (Delivery.SENDING, Delivery.RESENDING)
+
+
 async def begin_send(
-    session: AsyncSession, *, gen_id: str, attempt: int, lease_seconds: float
+    session: AsyncSession, *, gen_id: str, attempt: int, lease_seconds: float, resend: bool = False
 ) -> bool:
-    """Renew the lease and note that a send starts: from here on the avatar may reach the
-    user, so a crash or a lost answer can no longer end in a refund."""
+    """Renew the lease and note that a send (or the one re-send after a crash cut the first
+    off) starts: from here on the avatar may reach the user, so a crash or a lost answer can
+    no longer end in a refund."""
     return await _changed(
         session,
         gen_id,
         attempt,
         lease_until=utcnow() + timedelta(seconds=lease_seconds),
-        delivery=Delivery.SENDING,
+        delivery=Delivery.RESENDING if resend else Delivery.SENDING,
     )
 
 
@@ -112,7 +116,7 @@ async def mark_failed(
         update(Generation)
         .where(
             *_held(gen_id, attempt),
-            Generation.delivery.is_distinct_from(Delivery.SENDING),
+            or_(Generation.delivery.is_(None), Generation.delivery.not_in(IN_DOUBT)),
         )
         .values(
             status=Status.FAILED,

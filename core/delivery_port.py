@@ -18,6 +18,7 @@ class FinishedAvatar:
     content_type: str
     balance: int
     language: str | None
+    resent: bool = False  # a crash cut the first send off: it may have arrived, say so
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -46,7 +46,7 @@ class JobSending:
         self._events = events
         self._failure = failure
 
-    async def begin_send(self, job: Generation) -> None:
+    async def begin_send(self, job: Generation, *, resend: bool) -> None:
         """Renew the lease and mark the send, or stand down if the job is no longer ours."""
         async with unit_of_work(self._sessions) as session:
             ours = await claims.begin_send(
@@ -54,14 +54,15 @@ class JobSending:
                 gen_id=job.id,
                 attempt=job.attempts,
                 lease_seconds=self._policy.lease_seconds,
+                resend=resend,
             )
         if not ours:
             raise LeaseLost
 
-    async def resume_in_doubt(self, job: Generation) -> None:
-        """An earlier attempt died in the middle of sending: the avatar may be with the user.
-        Sending it again could give them two, so the job completes `unconfirmed` (never
-        refunded) and the user is told where it is kept if it did not arrive."""
+    async def give_up_in_doubt(self, job: Generation) -> None:
+        """Crashes cut off both the send and the labelled re-send: the avatar may be with the
+        user, or not. No third copy: the job completes `unconfirmed` (never refunded) and the
+        user is told where it is kept if it did not arrive."""
         async with unit_of_work(self._sessions) as session:
             done = await claims.complete(
                 session,

@@ -28,6 +28,7 @@ from core.job_failure import JobFailure
 from core.job_sending import JobSending, LeaseLost
 from core.models import DeliveryState, Generation
 from core.styles import build_job_prompt
+from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,13 @@ class JobRunner:
         extra = {"generation_id": job.id, "user_id": job.user_id}
         heartbeat = asyncio.create_task(self._keep_lease(job.id, job.attempts))
         try:
-            if job.delivery == DeliveryState.SENDING:  # an earlier attempt died mid-send
-                await self._sending.resume_in_doubt(job)
+            if job.delivery == DeliveryState.RESENDING:  # the re-send was cut off as well
+                await self._sending.give_up_in_doubt(job)
                 return
+            resend = job.delivery == DeliveryState.SENDING  # a crash cut the first send off
             image, content_type = await self._result_for(job)
             balance, language = await self._account(job.user_id)
-            await self._sending.begin_send(job)
+            await self._sending.begin_send(job, resend=resend)
             try:
                 delivered = await self._delivery.deliver(
                     FinishedAvatar(
@@ -87,6 +89,7 @@ class JobRunner:
                         content_type=content_type,
                         balance=balance,
                         language=language,
+                        resent=resend,
                     )
                 )
             except DeliveryError as exc:
@@ -107,9 +110,7 @@ class JobRunner:
             log.exception("generation crashed", extra=extra)
             await self.fail(job.id, job.attempts, exc)
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            await cancel_and_wait(heartbeat)
 
     async def fail(self, gen_id: str, attempt: int, exc: BaseException) -> None:
         """End attempt `attempt` without an avatar (`core.job_failure.JobFailure.fail`)."""

@@ -138,9 +138,11 @@ class GenerationStatus(StrEnum):
 
 
 class DeliveryState:
-    """How far the avatar got towards the user; `SENDING` and `UNCONFIRMED` may have arrived."""
+    """How far the avatar got towards the user; `SENDING`, `RESENDING` and `UNCONFIRMED` may
+    have arrived."""
 
     SENDING = "sending"  # a sendPhoto went out and its outcome is not recorded yet
+    RESENDING = "resending"  # the send was cut off by a crash; the one labelled re-send is out
     SENT = "sent"  # Telegram confirmed it: file_id and message id are recorded
     UNCONFIRMED = "unconfirmed"  # the answer never came: maybe delivered, never refunded
 

@@ -24,6 +24,7 @@ from core.delivery_port import JobPolicy
 from core.errors import RecoveryGaveUp
 from core.jobs import JobRunner
 from core.models import Generation
+from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -86,16 +87,12 @@ class WorkerPool:
         """Stop claiming, give running jobs `grace` seconds, then hand the rest back."""
         self._stopping.set()
         self._wake.set()
-        for task in self._loops:
-            task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        await cancel_and_wait(*self._loops)
         self._loops = []
         if self._running:
             await asyncio.wait(list(self._running), timeout=grace)
         leftovers = dict(self._running)
-        for task in leftovers:
-            task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
+        await cancel_and_wait(*leftovers)
         for job in leftovers.values():
             with contextlib.suppress(Exception):
                 async with unit_of_work(self._sessions) as session:

@@ -41,7 +41,10 @@ async def store_part(
         raise ImageTooLarge("over 20 MB")
     albums = context.albums
     if not await albums.wants_part(
-        chat_id=message.chat_id, media_group_id=group, message_id=message.message_id
+        balance=account.balance,
+        chat_id=message.chat_id,
+        media_group_id=group,
+        message_id=message.message_id,
     ):
         log.info("album part redelivered or late; ignoring", extra={"user_id": account.user_id})
         return

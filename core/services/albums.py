@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,13 +24,32 @@ from core.blobs import BlobStore, original_key
 from core.charging import charge_and_insert
 from core.clock import utcnow
 from core.db import unit_of_work
-from core.errors import NotFound, StorageError, SubmissionRefused
+from core.errors import InsufficientCredits, NotFound, StorageError, SubmissionRefused
 from core.events import JobEvents, JobSummary
 from core.intake import prepare_image
 from core.models import Generation
 from core.services.album_jobs import jobs_for_choice
 
 log = logging.getLogger(__name__)
+
+
+class OncePerAlbum:
+    """Albums already answered with a refusal, so ten parts get one answer, not ten. Parts of
+    an album arrive within a second or two; entries older than a minute are forgotten."""
+
+    TTL_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, str], float] = {}
+
+    def first(self, chat_id: int, media_group_id: str) -> bool:
+        now = time.monotonic()
+        if len(self._seen) > 1000:
+            self._seen = {k: t for k, t in self._seen.items() if now - t < self.TTL_SECONDS}
+        key = (chat_id, media_group_id)
+        seen = self._seen.get(key)
+        self._seen[key] = now if seen is None or now - seen >= self.TTL_SECONDS else seen
+        return seen is None or now - seen >= self.TTL_SECONDS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,10 +89,19 @@ class AlbumService:
         self._max_active = max_active
         self._events = events
         self._on_queued = on_queued
+        self._refused = OncePerAlbum()
 
-    async def wants_part(self, *, chat_id: int, media_group_id: str, message_id: int) -> bool:
+    async def wants_part(
+        self, *, balance: int, chat_id: int, media_group_id: str, message_id: int
+    ) -> bool:
         """False for a part already stored (a redelivered update) or an album past taking
-        photos: no download for those."""
+        photos: no download for those. A user who cannot pay for even one avatar is refused
+        before any download, once per album (`InsufficientCredits`); its other parts are
+        dropped silently. The choice re-checks the balance when it charges."""
+        if balance < self._cost:
+            if self._refused.first(chat_id, media_group_id):
+                raise InsufficientCredits(balance=balance, cost=self._cost)
+            return False
         async with unit_of_work(self._sessions) as session:
             if await albums.part_exists(session, chat_id=chat_id, message_id=message_id):
                 return False

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.app import build_application
 from bot.lifecycle import running
+from core import ledger
 from core.album_tables import Album, AlbumPart
 from core.cleanup import find_orphans
 from core.db import unit_of_work
@@ -206,3 +207,26 @@ async def test_deleting_an_avatar_from_an_album_removes_all_its_photos(world: Bo
     await world.services.features.gallery.delete(1, row.id)
 
     assert await originals(world) == set()
+
+
+async def test_an_album_from_a_user_who_cannot_pay_is_refused_once_before_any_download(
+    world_on_each_database: BotWorld,
+) -> None:
+    world = world_on_each_database
+    user = await world.started_user(1)
+    async with unit_of_work(world.services.sessions) as session:
+        await ledger.debit_up_to(session, user_id=1, amount=30, kind="admin", key="spent-it")
+    downloads_before = len(world.emu.downloads)
+
+    await user.send_album(selfies(10), "heroic pose")
+    await user.wait_for(lambda m: "Not enough credits" in text_of(m))
+    await asyncio.sleep(1.5)  # the other nine parts have long been processed
+
+    assert [text_of(m) for m in user.messages if "Not enough credits" in text_of(m)] == [
+        text_of(await user.wait_for(lambda m: "Not enough credits" in text_of(m)))
+    ], "answered more than once"
+    assert len(world.emu.downloads) == downloads_before, "parts downloaded for nothing"
+    assert await originals(world) == set() and questions(user) == []
+    async with unit_of_work(world.services.sessions) as session:
+        assert await session.scalar(select(func.count()).select_from(AlbumPart)) == 0
+    assert await world.balance(1) == 0 == await world.ledger_sum(1)

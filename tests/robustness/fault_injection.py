@@ -21,6 +21,7 @@ applies one fault there:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -109,7 +110,8 @@ def watch_database(engine: AsyncEngine, plan: FaultPlan) -> None:
             raise OperationalError("COMMIT", None, InjectedFault("injected at commit"))
 
     def rollback(conn: Any) -> None:
-        conn.info.pop("writes", None)
+        with contextlib.suppress(Exception):  # an invalidated connection has no info to reach
+            conn.info.pop("writes", None)
 
     event.listen(target, "before_cursor_execute", before)
     event.listen(target, "after_cursor_execute", after)

@@ -2,9 +2,10 @@
 
 An outcome is what the user and the books show after recovery. Acceptable endings:
 photo — `delivered` (one avatar, charged once, no refund) or `refunded` (no avatar, charged
-and refunded once, told) or `declined` (refused at intake and told, nothing charged) or, when the
-process died in the middle of the avatar's send, `maybe delivered` (no second copy is sent: the
-job completes unconfirmed, never refunded, and the user is told the avatar is in the gallery);
+and refunded once, told) or `declined` (refused at intake and told, nothing charged); when the
+process died between Telegram taking the avatar and the row recording it, `delivered twice`
+(the one re-send is labelled as such; charged once); `maybe delivered` (the re-send was cut off
+as well: no third copy, completed unconfirmed, never refunded, told it is in the gallery);
 purchase — `credited` (credited once, told once; told twice only when the process died
 between the notice and recording it) or `not paid` (checkout never completed,
 nothing charged). Anything else is `BROKEN: …`, with what was seen.
@@ -28,7 +29,8 @@ JsonDict = dict[str, Any]
 ACTIVE = ("queued", "running")
 RECEIVED = "Payment received"
 WORKING = "Creating your superhero"  # the status message, edited into the outcome
-IN_DOUBT = "cut off by a restart"  # a send in doubt after a crash: not re-sent, told
+RESENT = "Sent again after a restart"  # the one re-send of a send a crash cut off
+IN_DOUBT = "cut off by a restart"  # the re-send was cut off too: no third copy, told
 
 
 @dataclass
@@ -108,6 +110,10 @@ def photo_outcome(user: FakeUser, books: Books) -> str:
     statuses = ",".join(gen.status for gen in books.generations)
     if avatars == 1 and charges == 1 and refunds == 0 and statuses == "completed":
         return "delivered"
+    copies = [text_of(m) for m in user.messages if is_avatar(m)]
+    labelled = len(copies) == 2 and RESENT not in copies[0] and RESENT in copies[1]
+    if labelled and charges == 1 and refunds == 0 and statuses == "completed":
+        return "delivered twice: the re-send after the crash is labelled"
     in_doubt = [gen.delivery for gen in books.generations] == ["unconfirmed"]
     told_in_doubt = any(IN_DOUBT in text for text in _after_photo(user))
     if avatars == 0 and charges == 1 and refunds == 0 and in_doubt and told_in_doubt:

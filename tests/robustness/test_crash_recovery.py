@@ -28,6 +28,7 @@ from tests.robustness.userview import REFUNDED, avatars, eventually, until
 LEASE_SECONDS = 2.0
 SWEEP_SECONDS = 0.5
 STARTUP_ALLOWANCE = 15.0  # interpreter, imports, migrations, first poll, on a loaded machine
+RESENT = "Sent again after a restart"  # the caption line of the one re-send
 DEFAULTS = {"JOB_LEASE_SECONDS": "", "SWEEP_INTERVAL_SECONDS": ""}  # the shipped settings
 
 
@@ -211,7 +212,8 @@ async def test_a_crash_after_the_photo_is_sent_before_the_row_completes_sends_it
     database_url: str, tmp_path: Path
 ) -> None:
     """The one window where a duplicate cannot be avoided: Telegram accepted the photo, the
-    process died before recording it. The user gets it twice, and is charged once."""
+    process died before recording it. The user gets it twice, the second labelled as sent
+    again after a restart, and is charged once."""
     async with crash_lab(database_url, tmp_path) as lab:
         await lab.start_bot()
         ada = await lab.started_user()
@@ -228,6 +230,7 @@ async def test_a_crash_after_the_photo_is_sent_before_the_row_completes_sends_it
         assert (ending.status, ending.ledger) == ("completed", ["charge"])
         assert ending.balance_matches_ledger
         assert len(avatars(ada)) == 2
+        assert RESENT in text_of(avatars(ada)[1]) and RESENT not in text_of(avatars(ada)[0])
         assert len(lab.model.requests) == 1
         assert settled_in < LEASE_SECONDS + SWEEP_SECONDS + STARTUP_ALLOWANCE
 

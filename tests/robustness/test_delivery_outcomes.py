@@ -23,7 +23,7 @@ from core.delivery_port import FinishedAvatar
 from tests.e2e.harness import bot_world
 from tests.fakes import images
 from tests.fakes.delivery import FakeDelivery
-from tests.integration.service_world import make_world
+from tests.integration.service_world import World, make_world
 from tests.robustness.test_stale_worker import claim, expire_leases
 from tests.robustness.userview import REFUNDED, avatars, ledger_keys, money, saying
 
@@ -97,6 +97,71 @@ async def test_a_job_that_died_while_sending_on_its_last_attempt_is_not_refunded
         assert await world.statuses() == ["completed"]
         assert world.delivery.failures == [], "told 'refunded' about an avatar they may have"
         assert await world.ledger_kinds() == ["grant", "charge"]
+
+
+class DiesMidSend(FakeDelivery):
+    """The first `cut` sends go out and the process dies before each answer; later ones work."""
+
+    def __init__(self, cut: int) -> None:
+        super().__init__()
+        self.cut = cut
+        self.sending = asyncio.Event()
+        self.sends: list[FinishedAvatar] = []
+
+    async def deliver(self, avatar: FinishedAvatar) -> Any:
+        self.sends.append(avatar)
+        if len(self.sends) <= self.cut:
+            self.sending.set()
+            await asyncio.Event().wait()
+        return await super().deliver(avatar)
+
+
+async def crash_mid_send(world: World, delivery: DiesMidSend) -> None:
+    """Run the queued job until its send is in flight, then kill the process there."""
+    delivery.sending.clear()
+    run = asyncio.create_task(world.runner.run(await claim(world)))
+    await asyncio.wait_for(delivery.sending.wait(), 10)
+    run.cancel()  # the process is gone mid-send: the photo may be with the user, or not
+    await asyncio.gather(run, return_exceptions=True)
+    await expire_leases(world)
+    await world.pool.sweep()  # attempts left: back to the queue
+
+
+async def test_a_send_cut_off_by_a_crash_is_sent_once_more_labelled_as_a_resend(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions, workers=0, max_attempts=3) as world:
+        world.delivery = delivery = DiesMidSend(cut=1)
+        world.runner._delivery = world.runner._sending._delivery = delivery
+        await world.start_user(user_id=7)
+        await world.submissions.submit_photo(world.photo(user_id=7))
+        await crash_mid_send(world, delivery)
+        await world.runner.run(await claim(world))
+
+        assert [avatar.resent for avatar in delivery.sends] == [False, True]
+        assert len(delivery.delivered) == 1 and delivery.in_doubt == []
+        assert await world.statuses() == ["completed"]
+        assert delivery.failures == []
+        assert await world.ledger_kinds(7) == ["grant", "charge"]
+
+
+async def test_when_the_resend_is_cut_off_too_no_third_copy_goes_out_and_the_user_is_told(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions, workers=0, max_attempts=3) as world:
+        world.delivery = delivery = DiesMidSend(cut=2)
+        world.runner._delivery = world.runner._sending._delivery = delivery
+        await world.start_user(user_id=7)
+        await world.submissions.submit_photo(world.photo(user_id=7))
+        await crash_mid_send(world, delivery)
+        await crash_mid_send(world, delivery)
+        await world.runner.run(await claim(world))
+
+        assert len(delivery.sends) == 2, "a third copy was sent"
+        assert delivery.in_doubt == [7], "not told where the avatar is"
+        assert await world.statuses() == ["completed"]
+        assert delivery.failures == []
+        assert await world.ledger_kinds(7) == ["grant", "charge"]
 
 
 async def test_a_photo_answered_after_the_default_read_timeout_is_one_avatar_no_refund(

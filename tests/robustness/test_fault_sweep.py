@@ -27,12 +27,7 @@ from tests.robustness import fault_sweep_flows as flows
 from tests.robustness.fault_injection import FaultPlan
 from tests.robustness.sweep_world import Universe, process, universe, until
 
-pytestmark = [
-    pytest.mark.slow,
-    # Not yet in `make test`: after the arch refactor the sweep has unexplained failures and
-    # takes minutes on a loaded machine (see the closing report); run with FAULT_SWEEP=1.
-    pytest.mark.skipif(not os.environ.get("FAULT_SWEEP"), reason="FAULT_SWEEP=1 runs the sweep"),
-]
+pytestmark = pytest.mark.slow
 TABLE = Path(__file__).with_name("fault_sweep_table.md")
 USER = 1
 
@@ -140,12 +135,9 @@ async def _cleanup(world: Universe, observer: async_sessionmaker[AsyncSession]) 
 
 LIVES = {"photo": photo_life, "purchase": purchase_life}
 LIFE_SECONDS = 60.0
-# The photo flow's sweep finds a shutdown that never ends after some Bot API failures during
-# intake (e.g. `tg:getFile#1 × raise`); until that is fixed it runs only on request.
-SWEPT = sorted(LIVES) if os.environ.get("FAULT_SWEEP_PHOTO") else ["purchase"]
 
 
-@pytest.mark.parametrize("flow", SWEPT)
+@pytest.mark.parametrize("flow", sorted(LIVES))
 async def test_fault_sweep(
     flow: str, database_url: str, tmp_path: Path, observer: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -161,17 +153,27 @@ async def test_fault_sweep(
         faults = ["die", "raise"] + (["lost"] if point.startswith("tg:") else [])
         for fault in faults:
             await _reset(observer)
+            watchdog = asyncio.get_running_loop().call_later(LIFE_SECONDS - 1, _print_tasks)
             try:
                 async with asyncio.timeout(LIFE_SECONDS):
                     async with universe(database_url, tmp_path / f"{n}-{fault}") as world:
                         outcome, _ = await life(world, observer, point, fault)
             except TimeoutError:
-                outcome = f"BROKEN: hung for {LIFE_SECONDS:.0f} s (a shutdown that never ends)"
+                outcome = f"BROKEN: hung for {LIFE_SECONDS:.0f} s (the stacks are printed above)"
+            finally:
+                watchdog.cancel()
             rows.append((point, fault, outcome))
             print(f"{point} × {fault} → {outcome}", flush=True)
     _write_table(flow, database_url, points, rows)
     broken = [row for row in rows if row[2].startswith("BROKEN") or ";" in row[2]]
     assert not broken, "\n".join(" × ".join(row) for row in broken)
+
+
+def _print_tasks() -> None:
+    """Where a life that is about to time out is stuck: every task's stack."""
+    for task in asyncio.all_tasks():
+        print(f"--- {task.get_name()}: {task.get_coro()}", flush=True)
+        task.print_stack(limit=12)
 
 
 async def _reset(observer: async_sessionmaker[AsyncSession]) -> None:
