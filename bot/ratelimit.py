@@ -102,7 +102,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         for attempt in range(retries + 1):
             try:
                 async with group or contextlib.nullcontext():
-                    return await self._send(endpoint, priority, callback, args, kwargs)
+                    return await self._send(endpoint, chat_id, priority, callback, args, kwargs)
             except RetryAfter as exc:
                 if attempt == retries:
                     log.warning(
@@ -117,13 +117,14 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
     async def _send(
         self,
         endpoint: str,
+        chat_id: object,
         priority: Priority,
         callback: Callback,
         args: Any,
         kwargs: dict[str, Any],
     ) -> Result:
         counted = counts_as_message(endpoint)
-        await self.budget.acquire(priority, counted=counted)
+        await self.budget.acquire(priority, counted=counted, chat=chat_id)
         limited = False
         try:
             return await callback(*args, **kwargs)

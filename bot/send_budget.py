@@ -11,7 +11,9 @@ A 429 anyway (another process shares the token, or Telegram counts differently) 
 limit by a factor, and clean sends earn it back one by one (AIMD): the rest keep flowing
 instead of every request halting for `retry_after`.
 
-Waiting sends are served by priority, then in order: what users wait for first.
+Waiting sends are served by priority, then fairly across chats (start-time fair queueing):
+a chat's n-th waiting send ranks behind every other chat's first, so one user who makes the
+bot send a lot (a button flood) delays only their own answers; within a chat, in order.
 """
 
 from __future__ import annotations
@@ -98,8 +100,10 @@ class SendBudget:
     ) -> None:
         self.window = SendWindow(policy or BudgetPolicy())
         self._clock = clock
-        self._queue: list[tuple[int, int, bool, asyncio.Future[None]]] = []
+        self._queue: list[tuple[int, int, int, bool, asyncio.Future[None]]] = []
         self._order = itertools.count()
+        self._served = 0  # the fair queue's clock: the slot of the latest granted send
+        self._chat_slots: dict[object, int] = {}  # the slot a chat's next send takes
         self._waiting = [0] * len(Priority)  # per priority
         self._changed = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
@@ -112,20 +116,25 @@ class SendBudget:
         used = self.window.recent(self._clock())
         return self._waiting[Priority.ESSENTIAL] > 0 or used * 2 >= self.window.limit
 
-    async def acquire(self, priority: Priority, *, counted: bool = True) -> None:
+    async def acquire(
+        self, priority: Priority, *, counted: bool = True, chat: object = None
+    ) -> None:
         """Wait for this send's turn; the caller must call `release` once it has an answer.
 
         An uncounted request (Telegram does not count it as a message: a deletion, a chat
         action) spends nothing, but a cosmetic one still waits behind every essential send.
+        `chat` is whom the send goes to: waiting sends are shared fairly between chats.
         """
         now = self._clock()
         if not counted and (priority == Priority.ESSENTIAL or not self._queue):
             return
+        slot = self._slot_for(chat)
         if counted and not self._queue and self.window.delay(now) == 0:
+            self._served = max(self._served, slot)
             self.window.start(now)
             return
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._queue, (priority, next(self._order), counted, granted))
+        heapq.heappush(self._queue, (priority, slot, next(self._order), counted, granted))
         self._waiting[priority] += 1
         self._ensure_pump()
         try:
@@ -136,6 +145,15 @@ class SendBudget:
             raise
         finally:
             self._waiting[priority] -= 1
+
+    def _slot_for(self, chat: object) -> int:
+        """The chat's next slot: one past its previous send's, never behind the clock."""
+        slot = max(self._served, self._chat_slots.get(chat, 0))
+        if chat is not None:
+            if len(self._chat_slots) > 10_000:  # slots at or behind the clock carry nothing
+                self._chat_slots = {c: s for c, s in self._chat_slots.items() if s > self._served}
+            self._chat_slots[chat] = slot + 1
+        return slot
 
     def release(self, *, counted: bool = True, limited: bool = False) -> None:
         if counted:
@@ -148,7 +166,7 @@ class SendBudget:
 
     async def _run_pump(self) -> None:
         while self._queue:
-            _, _, counted, head = self._queue[0]
+            _, slot, _, counted, head = self._queue[0]
             if head.done():  # its waiter was cancelled
                 heapq.heappop(self._queue)
                 continue
@@ -156,6 +174,7 @@ class SendBudget:
             wait = self.window.delay(self._clock()) if counted else 0
             if wait == 0:
                 heapq.heappop(self._queue)
+                self._served = max(self._served, slot)
                 if counted:
                     self.window.start(self._clock())
                 head.set_result(None)

@@ -257,7 +257,7 @@ async def test_the_limiter_sends_copy_message_as_bulk() -> None:
     seen: list[int] = []
     original = limiter.budget.acquire
 
-    async def spy(priority: Priority, *, counted: bool = True) -> None:
+    async def spy(priority: Priority, *, counted: bool = True, chat: object = None) -> None:
         seen.append(priority)
         await original(priority, counted=counted)
 
@@ -269,3 +269,25 @@ async def test_the_limiter_sends_copy_message_as_bulk() -> None:
     for endpoint in ("copyMessage", "sendPhoto"):
         await limiter.process_request(callback, (), {}, endpoint, {"chat_id": 5}, None)
     assert seen == [Priority.BULK, Priority.ESSENTIAL]
+
+
+async def test_one_chat_with_many_waiting_sends_does_not_hold_up_another_chats_answer() -> None:
+    budget = SendBudget(BudgetPolicy(limit=1, window=0.02))
+    order: list[str] = []
+
+    async def send(name: str, chat: int) -> None:
+        await budget.acquire(Priority.ESSENTIAL, chat=chat)
+        order.append(name)
+        budget.release()
+
+    await budget.acquire(Priority.ESSENTIAL, chat=1)  # the window is now spent
+    flood = [asyncio.create_task(send(f"flood{n}", chat=1)) for n in range(6)]
+    await asyncio.sleep(0)
+    others = [asyncio.create_task(send("help", chat=2)), asyncio.create_task(send("hi", chat=3))]
+    await asyncio.sleep(0)
+    budget.release()
+    await asyncio.gather(*flood, *others)
+
+    # chat 1 had its turn just now: the others' first sends go before its next six
+    assert order[:2] == ["help", "hi"]
+    assert [name for name in order if name.startswith("flood")] == [f"flood{n}" for n in range(6)]
