@@ -30,7 +30,8 @@ def yes(ok: bool) -> str:
 
 
 def burst_rows(burst: JsonDict, low: JsonDict | None = None) -> list[list[str]]:
-    """One row per AIVenger case at defaults; `low` is the least-loaded run, quoted beside."""
+    """One row per AIVenger case at defaults; `low` is an earlier run (burst-low-load.json: a
+    shared machine at its least loaded that day), quoted beside."""
     rows = []
     quiet = {
         (r["users"], r["database"]): r
@@ -53,7 +54,8 @@ def burst_rows(burst: JsonDict, low: JsonDict | None = None) -> list[list[str]]:
         calm = quiet.get((r["users"], r["database"]))
         if calm is not None:
             measured += (
-                f" (least-loaded run: {calm['wall_seconds']:.1f} s = {calm['ratio']:.2f}×, "
+                f" (earlier run, machine shared at load ~4: {calm['wall_seconds']:.1f} s"
+                f" = {calm['ratio']:.2f}×, "
                 f"{calm['received_429']} 429s)"
             )
         faster = floor is None or r["wall_seconds"] < floor["wall_seconds"]
