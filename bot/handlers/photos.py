@@ -7,6 +7,7 @@ only once the charge and the job are committed: it is a promise the bot can keep
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -32,6 +33,8 @@ from core.services.submissions import PhotoSubmission, Submitted
 
 log = logging.getLogger(__name__)
 
+DOWNLOAD_ATTEMPTS = 2
+DOWNLOAD_RETRY_PAUSE_SECONDS = 0.5
 IMAGE_MIME_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"})
 IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "heic", "heif"})
 
@@ -107,12 +110,19 @@ async def _submit(
 
 
 async def download(file: PhotoSize | Document) -> bytes:
-    try:
-        return bytes(await (await file.get_file()).download_as_bytearray())
-    except BadRequest as exc:  # e.g. "file is too big" from getFile
-        raise ImageTooLarge(str(exc)) from exc
-    except TelegramError as exc:
-        raise PhotoUnavailable(f"downloading the photo failed: {exc}") from exc
+    """The file's bytes. getFile and the download change nothing at Telegram, so one network
+    hiccup gets a second try before the user is asked to send the photo again."""
+    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+        try:
+            return bytes(await (await file.get_file()).download_as_bytearray())
+        except BadRequest as exc:  # e.g. "file is too big" from getFile
+            raise ImageTooLarge(str(exc)) from exc
+        except TelegramError as exc:
+            if attempt == DOWNLOAD_ATTEMPTS:
+                raise PhotoUnavailable(f"downloading the photo failed: {exc}") from exc
+            log.info("downloading the photo failed (%s); trying once more", exc)
+            await asyncio.sleep(DOWNLOAD_RETRY_PAUSE_SECONDS)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def acknowledge(context: BotContext, message: Message, gen_id: str) -> None:

@@ -141,3 +141,28 @@ async def test_a_status_message_telegram_refuses_does_not_stop_the_photo(world: 
 
     assert "20 credits left" in text_of(avatar)
     assert await world.balance(1) == 20 == await world.ledger_sum(1)
+
+
+async def test_one_failed_download_is_tried_again_and_the_avatar_comes(world: BotWorld) -> None:
+    ada = await world.started_user(1)
+    world.emu.fail_next("getFile", status=502)  # one Bad Gateway from Telegram
+
+    await ada.send_photo(images.jpeg())
+    await ada.wait_for(is_avatar)
+
+    assert not [m for m in ada.messages if "couldn't fetch your photo" in text_of(m)]
+    assert await world.balance(1) == 20 == await world.ledger_sum(1)
+
+
+async def test_a_download_that_keeps_failing_is_declined_and_costs_nothing(
+    world: BotWorld,
+) -> None:
+    ada = await world.started_user(1)
+    world.emu.fail_next("getFile", times=2, status=502)
+
+    await ada.send_photo(images.jpeg())
+    await ada.wait_for(lambda m: "couldn't fetch your photo" in text_of(m))
+    await world.settled()
+
+    assert not [m for m in ada.messages if is_avatar(m)] and world.model.requests == []
+    assert await world.balance(1) == 30 == await world.ledger_sum(1)

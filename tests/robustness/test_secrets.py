@@ -97,7 +97,7 @@ async def test_no_secret_reaches_a_log_line_an_error_text_or_a_user_at_debug_lev
                 await ada.wait_for(lambda m: STORAGE_DOWN in text_of(m), timeout=15)
                 s3.heal()
 
-                world.emu.fail_next("getFile", status=502)  # Telegram fails a download
+                world.emu.fail_next("getFile", times=2, status=502)  # a download fails twice
                 await ada.send_photo(images.jpeg())
                 await ada.wait_for(lambda m: "couldn't fetch your photo" in text_of(m), timeout=15)
 
