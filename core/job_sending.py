@@ -46,8 +46,9 @@ class JobSending:
         self._events = events
         self._failure = failure
 
-    async def begin_send(self, job: Generation, *, resend: bool) -> None:
-        """Renew the lease and mark the send, or stand down if the job is no longer ours."""
+    async def begin_send(self, job: Generation, *, resend: bool) -> tuple[int, str | None]:
+        """Renew the lease and mark the send, or stand down if the job is no longer ours; the
+        user's balance and language for the caption, read in the same transaction."""
         async with unit_of_work(self._sessions) as session:
             ours = await claims.begin_send(
                 session,
@@ -56,8 +57,10 @@ class JobSending:
                 lease_seconds=self._policy.lease_seconds,
                 resend=resend,
             )
-        if not ours:
+            user = await users.get(session, job.user_id) if ours else None
+        if user is None:
             raise LeaseLost
+        return user.credits, users.language_of(user)
 
     async def give_up_in_doubt(self, job: Generation) -> None:
         """Crashes cut off both the send and the labelled re-send: the avatar may be with the

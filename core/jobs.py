@@ -17,7 +17,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import claims, users
+from core import claims
 from core.blobs import BlobStore, avatar_key, content_type_for_key
 from core.db import PoolTimeout, unit_of_work
 from core.delivery_port import AvatarDelivery, FinishedAvatar, JobPolicy
@@ -75,8 +75,7 @@ class JobRunner:
                 return
             resend = job.delivery == DeliveryState.SENDING  # a crash cut the first send off
             image, content_type = await self._result_for(job)
-            balance, language = await self._account(job.user_id)
-            await self._sending.begin_send(job, resend=resend)
+            balance, language = await self._sending.begin_send(job, resend=resend)
             try:
                 delivered = await self._delivery.deliver(
                     FinishedAvatar(
@@ -158,11 +157,6 @@ class JobRunner:
             await self._blobs.delete(key)
             raise LeaseLost
         return result.image, result.content_type
-
-    async def _account(self, user_id: int) -> tuple[int, str | None]:
-        async with unit_of_work(self._sessions) as session:
-            user = await users.get(session, user_id)
-            return user.credits, users.language_of(user)
 
     async def _release(self, job: Generation) -> None:
         async with unit_of_work(self._sessions) as session:
