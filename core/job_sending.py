@@ -64,30 +64,16 @@ class JobSending:
 
     async def give_up_in_doubt(self, job: Generation) -> None:
         """Crashes cut off both the send and the labelled re-send: the avatar may be with the
-        user, or not. No third copy: the job completes `unconfirmed` (never refunded) and the
-        user is told where it is kept if it did not arrive."""
-        async with unit_of_work(self._sessions) as session:
-            done = await claims.complete(
-                session,
-                gen_id=job.id,
-                attempt=job.attempts,
-                file_id=None,
-                result_message_id=None,
-                delivery=DeliveryState.UNCONFIRMED,
-            )
-            status_message_id = await generations.status_message_of(session, job.id)
-            language = users.language_of(await users.get(session, job.user_id))
+        user, or not. No third copy: the job completes as maybe delivered (never refunded) and
+        the user is told where it is kept if it did not arrive."""
         extra = {"generation_id": job.id, "user_id": job.user_id}
-        if not done:
-            log.warning("lease lost resuming a send in doubt", extra=extra)
+        log.warning("the re-send was cut off as well: no third copy", extra=extra)
+        maybe = Delivered(file_id=None, message_id=None, confirmed=False)
+        if not await self.record_delivery(job, maybe):
             return
-        log.warning(
-            "a send was cut off by a restart: completed unconfirmed, not re-sent", extra=extra
-        )
-        self._events.completed(JobSummary.of(job))
-        if status_message_id is not None:
-            await self._clear_status(job.chat_id, status_message_id)
         try:
+            async with unit_of_work(self._sessions) as session:
+                language = users.language_of(await users.get(session, job.user_id))
             await self._delivery.send_in_doubt(job.chat_id, language)
         except Exception:
             log.warning("could not tell the user about a send in doubt", exc_info=True, extra=extra)
@@ -109,9 +95,10 @@ class JobSending:
         else:
             await self._failure.fail(job.id, job.attempts, exc)
 
-    async def record_delivery(self, job: Generation, delivered: Delivered) -> None:
+    async def record_delivery(self, job: Generation, delivered: Delivered) -> bool:
         """Complete a sent (or maybe sent) avatar, retrying until it commits: a database error
-        here must never turn a delivered avatar into a failure. The heartbeat keeps the lease."""
+        here must never turn a delivered avatar into a failure. The heartbeat keeps the lease.
+        False when this attempt no longer held the job (its new holder ends it)."""
         extra = {"generation_id": job.id, "user_id": job.user_id}
         pause = COMPLETION_RETRY_FIRST
         while True:
@@ -141,7 +128,7 @@ class JobSending:
                 pause = min(pause * 2, COMPLETION_RETRY_CAP)
         if not done:
             log.warning("lease lost after sending; the new holder ends the job", extra=extra)
-            return
+            return False
         if delivered.confirmed:
             log.info("generation delivered", extra=extra)
         else:
@@ -152,6 +139,7 @@ class JobSending:
         if reward is not None:
             self._events.credits_moved(ledger.LedgerKind.REFERRAL, reward.bonus)
             await self._tell_referrer(reward)
+        return True
 
     async def _clear_status(self, chat_id: int, message_id: int) -> None:
         try:

@@ -48,8 +48,10 @@ class OncePerAlbum:
             self._seen = {k: t for k, t in self._seen.items() if now - t < self.TTL_SECONDS}
         key = (chat_id, media_group_id)
         seen = self._seen.get(key)
-        self._seen[key] = now if seen is None or now - seen >= self.TTL_SECONDS else seen
-        return seen is None or now - seen >= self.TTL_SECONDS
+        fresh = seen is None or now - seen >= self.TTL_SECONDS
+        if fresh:
+            self._seen[key] = now
+        return fresh
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
