@@ -7,9 +7,12 @@ can neither complete, fail, refund nor release it; its update simply matches no 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,9 +21,20 @@ from core.models import DeliveryState as Delivery
 from core.models import Generation
 from core.models import GenerationStatus as Status
 
+_rows = cast(Table, Generation.__table__)
+# Built once: the update of a row "while `attempt` still holds it" (a sweep or a takeover bumps
+# or ends it). The SET clause comes from each call's parameter names, so building, cache-key
+# and ORM bookkeeping are paid once per process, not once per heartbeat or send.
+_HELD = update(_rows).where(
+    _rows.c.id == bindparam("held_id"),
+    _rows.c.attempts == bindparam("held_attempt"),
+    _rows.c.status == Status.RUNNING,
+)
+_HELD_STATUS_MESSAGE = _HELD.returning(_rows.c.status_message_id)
+
 
 def _held(gen_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
-    """The row while `attempt` still holds it: a sweep or a takeover bumps or ends it."""
+    """The ORM form of the same condition, for statements that carry SQL expressions."""
     return (
         Generation.id == gen_id,
         Generation.attempts == attempt,
@@ -28,10 +42,13 @@ def _held(gen_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
     )
 
 
+def _params(gen_id: str, attempt: int, values: Mapping[str, object]) -> dict[str, object]:
+    return {"held_id": gen_id, "held_attempt": attempt, "updated_at": utcnow(), **values}
+
+
 async def _changed(session: AsyncSession, gen_id: str, attempt: int, **values: object) -> bool:
-    result = await session.execute(
-        update(Generation).where(*_held(gen_id, attempt)).values(updated_at=utcnow(), **values)
-    )
+    """Set plain `values` on the row while `attempt` holds it; False once it does not."""
+    result = await session.execute(_HELD, _params(gen_id, attempt, values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -47,19 +64,35 @@ async def extend_lease(
 IN_DOUBT = (Delivery.SENDING, Delivery.RESENDING)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """A new avatar in storage, recorded on the row together with the send mark."""
+
+    key: str
+    model_cost: float | None
+    model: str | None
+
+
 async def begin_send(
-    session: AsyncSession, *, gen_id: str, attempt: int, lease_seconds: float, resend: bool = False
+    session: AsyncSession,
+    *,
+    gen_id: str,
+    attempt: int,
+    lease_seconds: float,
+    resend: bool = False,
+    result: StoredResult | None = None,
 ) -> bool:
     """Renew the lease and note that a send (or the one re-send after a crash cut the first
     off) starts: from here on the avatar may reach the user, so a crash or a lost answer can
-    no longer end in a refund."""
-    return await _changed(
-        session,
-        gen_id,
-        attempt,
-        lease_until=utcnow() + timedelta(seconds=lease_seconds),
-        delivery=Delivery.RESENDING if resend else Delivery.SENDING,
-    )
+    no longer end in a refund. A new `result` is recorded in the same statement, so a retry
+    after a crash re-sends the stored avatar instead of paying the model twice."""
+    values: dict[str, object] = {
+        "lease_until": utcnow() + timedelta(seconds=lease_seconds),
+        "delivery": Delivery.RESENDING if resend else Delivery.SENDING,
+    }
+    if result is not None:
+        values |= {"result_key": result.key, "model_cost": result.model_cost, "model": result.model}
+    return await _changed(session, gen_id, attempt, **values)
 
 
 async def undo_send(
@@ -69,19 +102,11 @@ async def undo_send(
     return await _changed(session, gen_id, attempt, delivery=previous)
 
 
-async def record_result(
-    session: AsyncSession,
-    *,
-    gen_id: str,
-    attempt: int,
-    result_key: str,
-    model_cost: float | None,
-    model: str | None = None,
-) -> bool:
-    """Remember the stored avatar so a retry after a crash re-sends instead of re-generating."""
-    return await _changed(
-        session, gen_id, attempt, result_key=result_key, model_cost=model_cost, model=model
-    )
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """The job ended as this attempt; its "⏳" message as of that moment, for removal."""
+
+    status_message_id: int | None
 
 
 async def complete(
@@ -92,19 +117,19 @@ async def complete(
     file_id: str | None,
     result_message_id: int | None,
     delivery: str = Delivery.SENT,
-) -> bool:
-    """End the job delivered (`sent`) or maybe delivered (`unconfirmed`, no file_id)."""
-    return await _changed(
-        session,
-        gen_id,
-        attempt,
-        status=Status.COMPLETED,
-        delivery=delivery,
-        telegram_file_id=file_id,
-        result_message_id=result_message_id,
-        lease_until=None,
-        completed_at=utcnow(),
-    )
+) -> Completed | None:
+    """End the job delivered (`sent`) or maybe delivered (`unconfirmed`, no file_id); None
+    when this attempt no longer held it."""
+    values = {
+        "status": Status.COMPLETED,
+        "delivery": delivery,
+        "telegram_file_id": file_id,
+        "result_message_id": result_message_id,
+        "lease_until": None,
+        "completed_at": utcnow(),
+    }
+    row = (await session.execute(_HELD_STATUS_MESSAGE, _params(gen_id, attempt, values))).first()
+    return None if row is None else Completed(status_message_id=row.status_message_id)
 
 
 async def mark_failed(
@@ -139,7 +164,13 @@ async def release(
     values: dict[str, object] = {"status": Status.QUEUED, "lease_until": None}
     if not count_attempt:
         values["attempts"] = case((Generation.attempts > 0, Generation.attempts - 1), else_=0)
-    return await _changed(session, gen_id, attempt, **values)
+    result = await session.execute(
+        update(Generation)
+        .where(*_held(gen_id, attempt))
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- the sweeper's side: rows whose holder is gone -------------------------------------------

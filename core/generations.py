@@ -126,8 +126,3 @@ async def set_status_message(session: AsyncSession, *, gen_id: str, message_id: 
         .values(status_message_id=message_id)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def status_message_of(session: AsyncSession, gen_id: str) -> int | None:
-    """The job's "⏳" message as of now (the handler records it after the job is queued)."""
-    return await session.scalar(select(Generation.status_message_id).where(Generation.id == gen_id))

@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import claims, generations, ledger, referrals, users
+from core import claims, ledger, referrals, users
 from core.db import unit_of_work
 from core.delivery_port import AvatarDelivery, Delivered, JobPolicy
 from core.errors import DeliveryError
@@ -46,9 +46,12 @@ class JobSending:
         self._events = events
         self._failure = failure
 
-    async def begin_send(self, job: Generation, *, resend: bool) -> tuple[int, str | None]:
-        """Renew the lease and mark the send, or stand down if the job is no longer ours; the
-        user's balance and language for the caption, read in the same transaction."""
+    async def begin_send(
+        self, job: Generation, *, resend: bool, result: claims.StoredResult | None = None
+    ) -> tuple[int, str | None]:
+        """Record a new `result`, renew the lease and mark the send, or stand down if the job
+        is no longer ours; the user's balance and language for the caption, read in the same
+        transaction."""
         async with unit_of_work(self._sessions) as session:
             ours = await claims.begin_send(
                 session,
@@ -56,6 +59,7 @@ class JobSending:
                 attempt=job.attempts,
                 lease_seconds=self._policy.lease_seconds,
                 resend=resend,
+                result=result,
             )
             user = await users.get(session, job.user_id) if ours else None
         if user is None:
@@ -114,19 +118,17 @@ class JobSending:
                             DeliveryState.SENT if delivered.confirmed else DeliveryState.UNCONFIRMED
                         ),
                     )
-                    reward, status_message_id = None, None
-                    if done:
+                    reward = None
+                    if done is not None:
                         reward = await referrals.reward_on_first_avatar(
                             session, user_id=job.user_id, bonus=self._policy.referral_bonus
                         )
-                        # Read after completing: a "⏳" recorded later is removed by its sender.
-                        status_message_id = await generations.status_message_of(session, job.id)
                 break
             except Exception:
                 log.warning("recording a sent avatar failed; retrying", exc_info=True, extra=extra)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, COMPLETION_RETRY_CAP)
-        if not done:
+        if done is None:
             log.warning("lease lost after sending; the new holder ends the job", extra=extra)
             return False
         if delivered.confirmed:
@@ -134,8 +136,9 @@ class JobSending:
         else:
             log.warning("generation maybe delivered (no answer to the send)", extra=extra)
         self._events.completed(JobSummary.of(job))
-        if status_message_id is not None:
-            await self._clear_status(job.chat_id, status_message_id)
+        # As of completing: a "⏳" recorded later is removed by its sender.
+        if done.status_message_id is not None:
+            await self._clear_status(job.chat_id, done.status_message_id)
         if reward is not None:
             self._events.credits_moved(ledger.LedgerKind.REFERRAL, reward.bonus)
             await self._tell_referrer(reward)

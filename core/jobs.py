@@ -1,9 +1,10 @@
 """Running one claimed generation to its end: delivered and charged, or failed and refunded.
 
 The steps are ordered so a crash anywhere is recoverable by simply running the job again:
-the stored result is recorded before sending, so a retry re-sends instead of paying the model
-twice. The send is marked on the row before it goes out: from then on the avatar may be with
-the user, so the job can end completed (confirmed or not) but never failed and refunded. Once
+the stored result is recorded before sending, together with the send mark, so a retry re-sends
+instead of paying the model twice. The send is marked on the row before it goes out: from then
+on the avatar may be with the user, so the job can end completed (confirmed or not) but never
+failed and refunded. Once
 Telegram confirmed a send, completion is retried until it commits. Every write is fenced by
 the claim's attempt number (`core.claims`): a worker that lost its lease changes nothing.
 The port is `core.delivery_port`; the send steps `core.job_sending`; failure `core.job_failure`.
@@ -74,8 +75,16 @@ class JobRunner:
                 await self._sending.give_up_in_doubt(job)
                 return
             resend = job.delivery == DeliveryState.SENDING  # a crash cut the first send off
-            image, content_type = await self._result_for(job)
-            balance, language = await self._sending.begin_send(job, resend=resend)
+            image, content_type, stored = await self._result_for(job)
+            try:
+                balance, language = await self._sending.begin_send(
+                    job, resend=resend, result=stored
+                )
+            except Exception:
+                if stored is not None:  # not recorded: no blob without its row
+                    with contextlib.suppress(Exception):
+                        await self._blobs.delete(stored.key)
+                raise
             try:
                 delivered = await self._delivery.deliver(
                     FinishedAvatar(
@@ -115,10 +124,13 @@ class JobRunner:
         """End attempt `attempt` without an avatar (`core.job_failure.JobFailure.fail`)."""
         await self._failure.fail(gen_id, attempt, exc)
 
-    async def _result_for(self, job: Generation) -> tuple[bytes, str]:
+    async def _result_for(self, job: Generation) -> tuple[bytes, str, claims.StoredResult | None]:
+        """The avatar to send: the one an earlier attempt stored, else a new one from the
+        model, stored now and recorded by the send mark (`StoredResult`)."""
         if job.result_key:
             try:
-                return await self._blobs.get(job.result_key), content_type_for_key(job.result_key)
+                image = await self._blobs.get(job.result_key)
+                return image, content_type_for_key(job.result_key), None
             except BlobNotFound:
                 log.warning(
                     "stored result vanished; generating again", extra={"generation_id": job.id}
@@ -140,23 +152,8 @@ class JobRunner:
         log.info("image model answered: model=%s latency=%.2fs", result.model, seconds, extra=extra)
         key = avatar_key(job.user_id, result.content_type)
         await self._blobs.put(key, result.image, result.content_type)
-        try:
-            async with unit_of_work(self._sessions) as session:
-                recorded = await claims.record_result(
-                    session,
-                    gen_id=job.id,
-                    attempt=job.attempts,
-                    result_key=key,
-                    model_cost=result.cost,
-                    model=result.model,
-                )
-        except Exception:
-            await self._blobs.delete(key)  # no blob without its row
-            raise
-        if not recorded:
-            await self._blobs.delete(key)
-            raise LeaseLost
-        return result.image, result.content_type
+        stored = claims.StoredResult(key=key, model_cost=result.cost, model=result.model)
+        return result.image, result.content_type, stored
 
     async def _release(self, job: Generation) -> None:
         async with unit_of_work(self._sessions) as session:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import users
 from core.blobs import BlobStore, avatar_key, open_blob_store, original_key
-from core.claims import complete, record_result
+from core.claims import StoredResult, begin_send, complete
 from core.cleanup import find_orphans, remove_orphans
 from core.clock import utcnow
 from core.db import unit_of_work
@@ -164,8 +164,12 @@ async def test_an_avatar_completed_while_cleanup_runs_is_left_alone(
     async def worker_completes() -> None:
         await store.put(result, b"png", "image/png")
         async with unit_of_work(sessions) as session:
-            await record_result(
-                session, gen_id=gen_id, attempt=1, result_key=result, model_cost=None
+            await begin_send(
+                session,
+                gen_id=gen_id,
+                attempt=1,
+                lease_seconds=60,
+                result=StoredResult(key=result, model_cost=None, model=None),
             )
             await complete(session, gen_id=gen_id, attempt=1, file_id="f", result_message_id=9)
 

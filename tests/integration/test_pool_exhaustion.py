@@ -17,7 +17,7 @@ Sessions = async_sessionmaker[AsyncSession]
 async def test_a_job_whose_query_finds_the_pool_exhausted_is_requeued_not_failed(
     sessions: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = claims.record_result
+    real = claims.begin_send
     busy = {"left": 1}
 
     async def exhausted_once(*args: Any, **kwargs: Any) -> bool:
@@ -26,7 +26,7 @@ async def test_a_job_whose_query_finds_the_pool_exhausted_is_requeued_not_failed
             raise PoolTimeout("QueuePool limit of size 1 overflow 0 reached")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(claims, "record_result", exhausted_once)
+    monkeypatch.setattr(claims, "begin_send", exhausted_once)
     async with make_world(sessions, max_attempts=1) as world:
         await world.start_user()
         await world.pool.start()
