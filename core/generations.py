@@ -8,12 +8,14 @@ on each other; on SQLite `BEGIN IMMEDIATE` already serialises claims.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
@@ -84,34 +86,38 @@ async def count_active(session: AsyncSession, user_id: int) -> int:
     return int(total or 0)
 
 
-async def claim_next(
-    session: AsyncSession, *, lease_seconds: float, owner: str | None = None
-) -> Generation | None:
-    """Lease the fairest queued job: round by round across users, oldest first in a round.
-
-    A job's round is how many of its user's earlier jobs were still pending when it arrived,
-    so a user's third photo waits behind everyone else's first: nobody waits out another
-    user's whole queue. `owner` (the process instance) lets a restart reclaim its own leases.
-    """
+@functools.cache
+def _claim_query(limit: int, postgres: bool) -> Select[Any]:
     query = (
         select(Generation)
         .where(Generation.status == Status.QUEUED)
         .order_by(fair_round(), Generation.created_at)
-        .limit(1)
+        .limit(limit)
     )
-    if is_postgres(session):
-        query = query.with_for_update(skip_locked=True, of=Generation)
-    job = await session.scalar(query)
-    if job is None:
-        return None
+    return query.with_for_update(skip_locked=True, of=Generation) if postgres else query
+
+
+async def claim_jobs(
+    session: AsyncSession, *, limit: int, lease_seconds: float, owner: str | None = None
+) -> list[Generation]:
+    """Lease up to `limit` of the fairest queued jobs: round by round across users, oldest
+    first in a round.
+
+    A job's round is how many of its user's earlier jobs were still pending when it arrived,
+    so a user's third photo waits behind everyone else's first: nobody waits out another
+    user's whole queue. `owner` (the process instance) lets a restart reclaim its own leases.
+    Several at once when several slots are free: a burst pays one transaction per batch.
+    """
+    jobs = list(await session.scalars(_claim_query(limit, is_postgres(session))))
     now = utcnow()
-    job.status = Status.RUNNING
-    job.attempts += 1
-    job.lease_until = now + timedelta(seconds=lease_seconds)
-    job.claimed_by = owner
-    job.updated_at = now
+    for job in jobs:
+        job.status = Status.RUNNING
+        job.attempts += 1
+        job.lease_until = now + timedelta(seconds=lease_seconds)
+        job.claimed_by = owner
+        job.updated_at = now
     await session.flush()
-    return job
+    return jobs
 
 
 async def set_status_message(session: AsyncSession, *, gen_id: str, message_id: int) -> bool:

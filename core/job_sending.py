@@ -82,9 +82,10 @@ class JobSending:
         except Exception:
             log.warning("could not tell the user about a send in doubt", exc_info=True, extra=extra)
 
-    async def not_sent(self, job: Generation, exc: DeliveryError) -> None:
-        """Telegram surely did not take this send: retry it, or fail once retrying cannot help
-        (unless an earlier attempt's send is still in doubt: then it completes unconfirmed)."""
+    async def not_sent(self, job: Generation, exc: DeliveryError) -> bool:
+        """Telegram surely did not take this send: retry it (True: the job is queued again),
+        or fail once retrying cannot help (unless an earlier attempt's send is still in doubt:
+        then it completes unconfirmed)."""
         retry = not exc.permanent and job.attempts < self._policy.max_attempts
         async with unit_of_work(self._sessions) as session:
             await claims.undo_send(
@@ -98,6 +99,7 @@ class JobSending:
             log.warning("delivery failed, will retry: %s", exc, extra={"generation_id": job.id})
         else:
             await self._failure.fail(job.id, job.attempts, exc)
+        return retry
 
     async def record_delivery(self, job: Generation, delivered: Delivered) -> bool:
         """Complete a sent (or maybe sent) avatar, retrying until it commits: a database error

@@ -67,13 +67,15 @@ class JobRunner:
             failure=self._failure,
         )
 
-    async def run(self, job: Generation) -> None:
+    async def run(self, job: Generation) -> bool:
+        """True when the job went back to the queue (for another attempt), so the caller
+        knows there is queued work again."""
         extra = {"generation_id": job.id, "user_id": job.user_id}
         heartbeat = asyncio.create_task(self._keep_lease(job.id, job.attempts))
         try:
             if job.delivery == DeliveryState.RESENDING:  # the re-send was cut off as well
                 await self._sending.give_up_in_doubt(job)
-                return
+                return False
             resend = job.delivery == DeliveryState.SENDING  # a crash cut the first send off
             image, content_type, stored = await self._result_for(job)
             try:
@@ -101,8 +103,7 @@ class JobRunner:
                     )
                 )
             except DeliveryError as exc:
-                await self._sending.not_sent(job, exc)
-                return
+                return await self._sending.not_sent(job, exc)
             await self._sending.record_delivery(job, delivered)
         except LeaseLost:
             log.warning("lease lost; standing down", extra=extra)
@@ -114,11 +115,13 @@ class JobRunner:
             log.warning("database pool exhausted; job goes back to the queue", extra=extra)
             with contextlib.suppress(Exception):
                 await self._release(job)
+            return True
         except Exception as exc:  # a bug must still end the job, never leave it stuck
             log.exception("generation crashed", extra=extra)
             await self.fail(job.id, job.attempts, exc)
         finally:
             await cancel_and_wait(heartbeat)
+        return False
 
     async def fail(self, gen_id: str, attempt: int, exc: BaseException) -> None:
         """End attempt `attempt` without an avatar (`core.job_failure.JobFailure.fail`)."""

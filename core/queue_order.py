@@ -8,6 +8,7 @@ one query, so a refresh costs the same for one waiting job as for a thousand.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, select
@@ -18,8 +19,10 @@ from core.models import Generation, User
 from core.models import GenerationStatus as Status
 
 
+@functools.cache
 def fair_round() -> ColumnElement[int]:
-    """The round of the `Generation` row in the surrounding query (a correlated subquery)."""
+    """The round of the `Generation` row in the surrounding query (a correlated subquery).
+    Built once: it has no parameters, and building it costs more than running a claim."""
     earlier = aliased(Generation)
     return (
         select(func.count())

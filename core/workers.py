@@ -28,6 +28,10 @@ from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
+# Jobs claimed in one transaction at most, when that many slots are free: a burst's queue is
+# taken in a few transactions, while one process cannot hoard what other processes could run.
+CLAIM_BATCH = 8
+
 
 class WorkerPool:
     def __init__(
@@ -118,31 +122,44 @@ class WorkerPool:
         while not self._stopping.is_set():
             self.last_beat = time.monotonic()
             await self._slots.acquire()
+            slots = 1
+            while slots < CLAIM_BATCH and not self._slots.locked():
+                await self._slots.acquire()  # free: returns at once
+                slots += 1
             self._wake.clear()  # before claiming, so a submit during the claim is not missed
             try:
-                job = await self._claim()
+                jobs = await self._claim(slots)
             except Exception:
                 log.exception("claiming a job failed")
-                job = None
-            if job is None:
+                jobs = []
+            for _ in range(slots - len(jobs)):
                 self._slots.release()
+            for job in jobs:
+                task = asyncio.create_task(self._run(job), name=f"generation-{job.id}")
+                self._running[task] = job
+            if len(jobs) < slots:  # the queue ran dry: wait for a submit, a requeue or a poll
                 await self._idle()
-                continue
-            task = asyncio.create_task(self._run(job), name=f"generation-{job.id}")
-            self._running[task] = job
 
     async def _run(self, job: Generation) -> None:
+        """A finished job frees its slot (a dispatcher waiting for one goes on); only a job
+        handed back to the queue wakes an idle dispatcher, which otherwise has nothing to
+        claim: a drained burst costs no empty claim per finished job."""
+        requeued = True
         try:
-            await self._runner.run(job)
+            requeued = await self._runner.run(job)
         finally:
             self._running.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
             self._slots.release()
-            self._wake.set()
+            if requeued:
+                self._wake.set()
 
-    async def _claim(self) -> Generation | None:
+    async def _claim(self, limit: int) -> list[Generation]:
         async with unit_of_work(self._sessions) as session:
-            return await generations.claim_next(
-                session, lease_seconds=self._policy.lease_seconds, owner=self._instance_id
+            return await generations.claim_jobs(
+                session,
+                limit=limit,
+                lease_seconds=self._policy.lease_seconds,
+                owner=self._instance_id,
             )
 
     async def _reclaim_own(self) -> None:

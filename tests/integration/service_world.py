@@ -96,6 +96,7 @@ async def make_world(
     lease_seconds: float = 30.0,
     max_attempts: int = 3,
     refund_on_failure: bool = True,
+    poll_interval: float = 0.05,
 ) -> AsyncIterator[World]:
     blobs, model, delivery = FakeBlobStore(), FakeImageModel(), FakeDelivery()
     job_policy = JobPolicy(
@@ -110,7 +111,7 @@ async def make_world(
         policy=job_policy,
         workers=workers,
         sweep_interval=3600,
-        poll_interval=0.05,
+        poll_interval=poll_interval,
     )
     pricing = Pricing(generation_cost=10, free_credits=30, max_active_per_user=max_active)
     events = JobEvents()

@@ -18,7 +18,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 async def claim(sessions: Sessions) -> Generation:
     async with unit_of_work(sessions) as session:
-        job = await generations.claim_next(session, lease_seconds=30)
+        job = next(iter(await generations.claim_jobs(session, limit=1, lease_seconds=30)), None)
     assert job is not None
     return job
 
@@ -59,3 +59,31 @@ async def test_a_users_third_photo_waits_behind_other_users_first(sessions: Sess
 
         a1, a2, a3 = (x.generation_id for x in a)
         assert order == [a1, b.generation_id, c.generation_id, a2, a3]
+
+
+async def test_a_batch_claim_takes_the_same_fair_order_in_one_transaction(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions, workers=0) as world:
+        for user_id in (1, 2, 3):
+            await world.start_user(user_id)
+        a = [await world.submissions.submit_photo(world.photo(1, n)) for n in (1, 2, 3)]
+        b = await world.submissions.submit_photo(world.photo(2, 1))
+        c = await world.submissions.submit_photo(world.photo(3, 1))
+        async with unit_of_work(sessions) as session:
+            for offset, gen_id in enumerate([x.generation_id for x in [*a, b, c]]):
+                await session.execute(
+                    update(Generation)
+                    .where(Generation.id == gen_id)
+                    .values(created_at=utcnow() - timedelta(seconds=60 - offset))
+                )
+
+        async with unit_of_work(sessions) as session:
+            batch = await generations.claim_jobs(session, limit=4, lease_seconds=30)
+        async with unit_of_work(sessions) as session:
+            rest = await generations.claim_jobs(session, limit=4, lease_seconds=30)
+
+        a1, a2, a3 = (x.generation_id for x in a)
+        assert [job.id for job in batch] == [a1, b.generation_id, c.generation_id, a2]
+        assert [job.id for job in rest] == [a3]
+        assert {(job.status, job.attempts) for job in [*batch, *rest]} == {("running", 1)}

@@ -44,7 +44,9 @@ async def test_places_follow_the_fair_claim_order_and_move_up_as_jobs_are_claime
         assert await places(sessions) == [(a1, 1), (b1, 2), (c1, 3), (a2, 4), (a3, 5)]
 
         async with unit_of_work(sessions) as session:
-            claimed = await generations.claim_next(session, lease_seconds=30)
+            claimed = next(
+                iter(await generations.claim_jobs(session, limit=1, lease_seconds=30)), None
+            )
         assert claimed is not None and claimed.id == a1
         assert await places(sessions) == [(b1, 1), (c1, 2), (a2, 3), (a3, 4)]
         async with unit_of_work(sessions) as session:

@@ -298,7 +298,9 @@ class LedgerAndJobs(RuleBasedStateMachine):
 
     async def _claim(self) -> Generation | None:
         async with unit_of_work(self.driver.sessions) as session:
-            return await generations.claim_next(session, lease_seconds=60)
+            return next(
+                iter(await generations.claim_jobs(session, limit=1, lease_seconds=60)), None
+            )
 
     async def _generation_ids(self) -> list[str]:
         """Ordered by what the rules chose, not by random ids, so examples replay exactly."""

@@ -24,7 +24,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 async def claim(world: World) -> Generation:
     async with unit_of_work(world.sessions) as session:
-        job = await generations.claim_next(session, lease_seconds=60)
+        job = next(iter(await generations.claim_jobs(session, limit=1, lease_seconds=60)), None)
     assert job is not None
     return job
 
