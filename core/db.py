@@ -31,6 +31,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from core.db_gate import gate_for
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 log = logging.getLogger(__name__)
 # Raised when no pooled connection freed up within DB_POOL_TIMEOUT: transient, retry later.
@@ -61,18 +63,23 @@ class WarningQueuePool(AsyncAdaptedQueuePool):
 
     def _do_get(self) -> Any:
         if self.checkedout() >= self.size() + self._max_overflow:
-            now = time.monotonic()
-            if now - self._last_warning >= self.warn_every_seconds:
-                self._last_warning = now
-                log.warning(
-                    "database pool exhausted: all %d connections (DB_POOL_SIZE=%d + "
-                    "DB_MAX_OVERFLOW=%d) are in use; waiting up to %g s (DB_POOL_TIMEOUT)",
-                    self.size() + self._max_overflow,
-                    self.size(),
-                    self._max_overflow,
-                    self._timeout,
-                )
+            self.warn_exhausted()
         return super()._do_get()
+
+    def warn_exhausted(self) -> None:
+        """Say (every `warn_every_seconds` at most) that a checkout waits for a connection;
+        `core.db_gate` calls it too, as it queues transactions before they reach the pool."""
+        now = time.monotonic()
+        if now - self._last_warning >= self.warn_every_seconds:
+            self._last_warning = now
+            log.warning(
+                "database pool exhausted: all %d connections (DB_POOL_SIZE=%d + "
+                "DB_MAX_OVERFLOW=%d) are in use; waiting up to %g s (DB_POOL_TIMEOUT)",
+                self.size() + self._max_overflow,
+                self.size(),
+                self._max_overflow,
+                self._timeout,
+            )
 
 
 def create_engine(
@@ -112,8 +119,15 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 async def unit_of_work(
     sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction per use case: commit on success, roll back on any error."""
-    async with sessions() as session, session.begin():
+    """One transaction per use case: commit on success, roll back on any error. When every
+    connection is taken, jobs get the next one first (`core.db_gate`)."""
+    engine = sessions.kw.get("bind")
+    gate = gate_for(engine.pool) if isinstance(engine, AsyncEngine) else None
+    if gate is None:
+        async with sessions() as session, session.begin():
+            yield session
+        return
+    async with gate.held(), sessions() as session, session.begin():
         yield session
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import claims, generations
 from core.db import unit_of_work
+from core.db_gate import jobs_first
 from core.delivery_port import JobPolicy
 from core.errors import RecoveryGaveUp
 from core.jobs import JobRunner
@@ -119,6 +120,7 @@ class WorkerPool:
             self._wake.set()
 
     async def _dispatch_loop(self) -> None:
+        jobs_first()  # claims, and the jobs started from here, get connections first
         while not self._stopping.is_set():
             self.last_beat = time.monotonic()
             await self._slots.acquire()
