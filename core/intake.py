@@ -5,7 +5,10 @@ charged. Checks run cheapest first (byte size, header, pixel count, then the dec
 cost: `core.image_header`) so a decompression bomb is refused before a single pixel is
 decoded; what survives is decoded in intake's own small thread pool (a flood of uploads
 queues there instead of taking every thread and all memory at once), shrunk as early as
-Pillow allows and re-encoded, which strips EXIF/GPS.
+Pillow allows and re-encoded, which strips EXIF/GPS. An upload that needs nothing but its
+metadata removed (an upright RGB JPEG within MAX_SIDE, no colour profile: every Telegram
+photo) keeps its pixels byte for byte: its metadata segments are cut out
+(`core.jpeg_segments`) and a decode at 1/8 scale proves the data whole.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from core.image_header import (
     plan_decode,
 )
 from core.image_model import nearest_aspect_ratio
+from core.jpeg_segments import strip_metadata
 
 __all__ = [
     "DECODE_BUDGET_BYTES",
@@ -49,6 +53,7 @@ JPEG_QUALITY = 90
 DECODE_WORKERS = 2  # decodes at once, each within DECODE_BUDGET_BYTES
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _WHITE = (255, 255, 255)
+_ORIENTATION = 0x0112  # the EXIF tag
 _pool = ThreadPoolExecutor(DECODE_WORKERS, thread_name_prefix="intake-decode")
 # Per event loop (tests run several): at most DECODE_WORKERS decodes are handed to the pool,
 # the rest wait in line here, where a cancelled upload leaves without ever being decoded.
@@ -104,6 +109,9 @@ def prepare_image_sync(
     im = open_upload(bytes(data))
     source_format = check_header(im, max_pixels)
     plan_decode(im, max_decode_bytes)
+    as_uploaded = _as_uploaded(im, data)
+    if as_uploaded is not None:
+        return as_uploaded
     try:
         im.load()  # full decode: truncated or corrupt data fails here, not later
     except MemoryError:
@@ -122,6 +130,40 @@ def prepare_image_sync(
         height=height,
         aspect_ratio=nearest_aspect_ratio(width, height),
         source_format=source_format,
+    )
+
+
+def _as_uploaded(im: Image.Image, data: bytes) -> PreparedImage | None:
+    """The upload minus its metadata, when re-encoding would change nothing else: an RGB
+    JPEG (as every Telegram photo is) within MAX_SIDE, upright, with no colour profile.
+
+    Validated by decoding at 1/8 scale: every coefficient is still entropy-decoded, so a
+    truncated or corrupt file fails as in a full decode, for a fraction of its cost."""
+    if im.format != "JPEG" or im.mode != "RGB" or max(im.size) > MAX_SIDE:
+        return None
+    try:
+        upright = im.getexif().get(_ORIENTATION, 1) == 1
+    except Exception:
+        return None  # broken EXIF: the re-encoding path ignores it properly
+    if not upright or im.info.get("icc_profile"):
+        return None
+    stripped = strip_metadata(data)
+    if stripped is None:
+        return None
+    width, height = im.size
+    try:
+        im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+        im.load()
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise CorruptImage("the JPEG image cannot be decoded") from exc
+    return PreparedImage(
+        jpeg=stripped,
+        width=width,
+        height=height,
+        aspect_ratio=nearest_aspect_ratio(width, height),
+        source_format="JPEG",
     )
 
 
