@@ -79,6 +79,7 @@ async def prepare_image(
     max_bytes: int = MAX_INPUT_BYTES,
     max_pixels: int = MAX_PIXELS,
     max_decode_bytes: int = DECODE_BUDGET_BYTES,
+    encoded_by_telegram: bool = False,
 ) -> PreparedImage:
     """`prepare_image_sync` in intake's decode pool: decoding takes long enough to stall the bot."""
     loop = asyncio.get_running_loop()
@@ -91,6 +92,7 @@ async def prepare_image(
         max_bytes=max_bytes,
         max_pixels=max_pixels,
         max_decode_bytes=max_decode_bytes,
+        encoded_by_telegram=encoded_by_telegram,
     )
     async with slots:
         return await loop.run_in_executor(_pool, work)
@@ -102,14 +104,19 @@ def prepare_image_sync(
     max_bytes: int = MAX_INPUT_BYTES,
     max_pixels: int = MAX_PIXELS,
     max_decode_bytes: int = DECODE_BUDGET_BYTES,
+    encoded_by_telegram: bool = False,
 ) -> PreparedImage:
-    """Validate and normalise an upload; raises an `InvalidImage` subclass when refused."""
+    """Validate and normalise an upload; raises an `InvalidImage` subclass when refused.
+
+    `encoded_by_telegram`: the bytes are a photo Telegram's servers encoded themselves (a
+    message's `photo`, never a file the user chose), so a JPEG whose segments walk intact
+    to their end-of-image marker needs no decode to prove it whole."""
     if len(data) > max_bytes:
         raise ImageTooLarge(f"the file is {len(data)} bytes; the limit is {max_bytes}")
     im = open_upload(bytes(data))
     source_format = check_header(im, max_pixels)
     plan_decode(im, max_decode_bytes)
-    as_uploaded = _as_uploaded(im, data)
+    as_uploaded = _as_uploaded(im, data, decode=not encoded_by_telegram)
     if as_uploaded is not None:
         return as_uploaded
     try:
@@ -133,12 +140,13 @@ def prepare_image_sync(
     )
 
 
-def _as_uploaded(im: Image.Image, data: bytes) -> PreparedImage | None:
+def _as_uploaded(im: Image.Image, data: bytes, *, decode: bool) -> PreparedImage | None:
     """The upload minus its metadata, when re-encoding would change nothing else: an RGB
     JPEG (as every Telegram photo is) within MAX_SIDE, upright, with no colour profile.
 
-    Validated by decoding at 1/8 scale: every coefficient is still entropy-decoded, so a
-    truncated or corrupt file fails as in a full decode, for a fraction of its cost."""
+    With `decode`, validated by decoding at 1/8 scale: every coefficient is still
+    entropy-decoded, so a truncated or corrupt file fails as in a full decode, for a
+    fraction of its cost."""
     if im.format != "JPEG" or im.mode != "RGB" or max(im.size) > MAX_SIDE:
         return None
     try:
@@ -152,8 +160,9 @@ def _as_uploaded(im: Image.Image, data: bytes) -> PreparedImage | None:
         return None
     width, height = im.size
     try:
-        im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-        im.load()
+        if decode:
+            im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            im.load()
     except MemoryError:
         raise
     except Exception as exc:

@@ -96,8 +96,7 @@ async def _submit(
         if not admitted:
             log.info("photo update redelivered; ignoring", extra={"user_id": account.user_id})
             return None
-        with contextlib.suppress(TelegramError):  # cosmetic: it may not stop the photo
-            await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
+        _show_upload(context, message.chat_id)
         return await context.submissions.submit_photo(
             PhotoSubmission(
                 user_id=account.user_id,
@@ -105,8 +104,27 @@ async def _submit(
                 source_message_id=message.message_id,
                 image=await download(file),
                 caption=message.caption,
+                encoded_by_telegram=isinstance(file, PhotoSize),
             )
         )
+
+
+_chat_actions: set[asyncio.Task[None]] = set()
+
+
+def _show_upload(context: BotContext, chat_id: int) -> None:
+    """ "Sending a photo…" in the chat, while the photo goes on: cosmetic, so nothing waits
+    for Telegram's answer to it and no failure of it stops the photo."""
+
+    async def show() -> None:
+        try:
+            await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+        except Exception as exc:
+            log.debug("no upload chat action: %s", exc)
+
+    task = asyncio.create_task(show())
+    _chat_actions.add(task)
+    task.add_done_callback(_chat_actions.discard)
 
 
 async def download(file: PhotoSize | Document) -> bytes:

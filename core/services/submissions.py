@@ -38,6 +38,7 @@ class PhotoSubmission:
     source_message_id: int
     image: bytes
     caption: str | None = None
+    encoded_by_telegram: bool = False  # a message's photo, not a file: see core.intake
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +112,9 @@ class SubmissionService:
 
     async def submit_photo(self, submission: PhotoSubmission) -> Submitted:
         """Validate, store the original, then charge and queue in one transaction."""
-        prepared = await prepare_image(submission.image)
+        prepared = await prepare_image(
+            submission.image, encoded_by_telegram=submission.encoded_by_telegram
+        )
         key = original_key(submission.user_id)
         await self._blobs.put(key, prepared.jpeg, "image/jpeg")
         source = JobSource(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 
+from core.errors import InvalidImage
 from core.intake import prepare_image_sync
 from core.jpeg_segments import strip_metadata
 from tests.fakes import images
@@ -60,3 +62,11 @@ def test_a_truncated_or_unwalkable_jpeg_is_left_to_the_decoder() -> None:
     assert strip_metadata(source[: len(source) // 2]) is None
     assert strip_metadata(b"\xff\xd8\xff\xe1\x00") is None
     assert strip_metadata(b"GIF89a") is None
+
+
+def test_a_truncated_photo_is_refused_even_when_telegram_encoded_it() -> None:
+    source = images.jpeg(640, 480)
+    for trusted in (False, True):
+        with pytest.raises(InvalidImage):
+            prepare_image_sync(source[: len(source) * 2 // 3], encoded_by_telegram=trusted)
+        assert prepare_image_sync(source, encoded_by_telegram=trusted).jpeg == source
