@@ -77,6 +77,32 @@ async def find_by_source(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SubmissionFacts:
+    """What admitting a new photo needs to know, read in one statement."""
+
+    taken: bool  # this message already started a job (a redelivered update)
+    active: int  # the user's queued and running jobs
+
+
+async def submission_facts(
+    session: AsyncSession, *, user_id: int, chat_id: int, source_message_id: int
+) -> SubmissionFacts:
+    taken = (
+        select(Generation.id)
+        .where(Generation.chat_id == chat_id, Generation.source_message_id == source_message_id)
+        .exists()
+    )
+    active = (
+        select(func.count())
+        .select_from(Generation)
+        .where(Generation.user_id == user_id, Generation.status.in_(Status.ACTIVE))
+        .scalar_subquery()
+    )
+    row = (await session.execute(select(taken, active))).one()
+    return SubmissionFacts(taken=bool(row[0]), active=int(row[1] or 0))
+
+
 async def count_active(session: AsyncSession, user_id: int) -> int:
     total = await session.scalar(
         select(func.count())

@@ -94,12 +94,13 @@ class SubmissionService:
         if account.balance < cost:
             raise InsufficientCredits(balance=account.balance, cost=cost)
         async with unit_of_work(self._sessions) as session:
-            if await generations.find_by_source(
-                session, chat_id=chat_id, source_message_id=message_id
-            ):
-                yield False
-                return
-            active = await generations.count_active(session, account.user_id)
+            facts = await generations.submission_facts(
+                session, user_id=account.user_id, chat_id=chat_id, source_message_id=message_id
+            )
+        if facts.taken:
+            yield False
+            return
+        active = facts.active
         # No await from here to the hold: the count and the slot are one step on the loop.
         uploading = self._uploads.count(account.user_id)
         if active + uploading >= limit:
