@@ -12,7 +12,7 @@ import functools
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -44,18 +44,7 @@ def new_generation_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass(frozen=True, slots=True)
-class Lease:
-    """A claim taken as the job is inserted (a worker slot was free): no claim transaction."""
-
-    owner: str | None
-    until: datetime
-
-
-async def insert_queued(
-    session: AsyncSession, *, job: NewGeneration, gen_id: str, lease: Lease | None = None
-) -> Generation:
-    """The new job, queued; or, with `lease`, already claimed as its first attempt."""
+async def insert_queued(session: AsyncSession, *, job: NewGeneration, gen_id: str) -> Generation:
     extras = list(job.extra_original_keys)
     row = Generation(
         id=gen_id,
@@ -73,9 +62,6 @@ async def insert_queued(
         parent_id=job.parent_id,
         extra_original_keys=json.dumps(extras) if extras else None,
     )
-    if lease is not None:
-        row.status, row.attempts = Status.RUNNING, 1
-        row.lease_until, row.claimed_by = lease.until, lease.owner
     session.add(row)
     await session.flush()
     return row

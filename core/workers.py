@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 import time
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import claims, generations
-from core.clock import utcnow
 from core.db import unit_of_work
 from core.db_gate import jobs_first
 from core.delivery_port import JobPolicy
@@ -35,34 +32,6 @@ log = logging.getLogger(__name__)
 # Jobs claimed in one transaction at most, when that many slots are free: a burst's queue is
 # taken in a few transactions, while one process cannot hoard what other processes could run.
 CLAIM_BATCH = 8
-
-
-class Reservation:
-    """A worker slot held for one job until it is inserted (`start`) or not (`cancel`)."""
-
-    def __init__(self, pool: WorkerPool) -> None:
-        self._pool: WorkerPool | None = pool
-
-    def lease(self) -> generations.Lease:
-        pool = self._held()
-        until = utcnow() + timedelta(seconds=pool._policy.lease_seconds)
-        return generations.Lease(owner=pool.instance_id, until=until)
-
-    def start(self, job: Generation) -> None:
-        """The job is committed as claimed: run it."""
-        self._held()._start(job)
-        self._pool = None
-
-    def cancel(self) -> None:
-        """No job after all: the slot is free again (a second call does nothing)."""
-        if self._pool is not None:
-            self._pool._slots.release()
-            self._pool = None
-
-    def _held(self) -> WorkerPool:
-        if self._pool is None:
-            raise RuntimeError("this reservation was already used")
-        return self._pool
 
 
 class WorkerPool:
@@ -88,7 +57,6 @@ class WorkerPool:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._running: dict[asyncio.Task[None], Generation] = {}
-        self._drained = False  # the dispatcher found the queue empty and waits for work
         self._loops: list[asyncio.Task[None]] = []
         self.last_beat = time.monotonic()
 
@@ -169,29 +137,10 @@ class WorkerPool:
             for _ in range(slots - len(jobs)):
                 self._slots.release()
             for job in jobs:
-                self._start(job)
+                task = asyncio.create_task(self._run(job), name=f"generation-{job.id}")
+                self._running[task] = job
             if len(jobs) < slots:  # the queue ran dry: wait for a submit, a requeue or a poll
-                self._drained = True
-                try:
-                    await self._idle()
-                finally:
-                    self._drained = False
-
-    async def reserve(self) -> Reservation | None:
-        """A slot for a job this process is about to queue, when one is free and the queue
-        here is drained (nobody waits in line to be passed): the job is inserted already
-        claimed and starts without a claim transaction. None: queue it as usual."""
-        if not self._drained or self._stopping.is_set() or self._slots.locked():
-            return None
-        await self._slots.acquire()  # free: returns at once
-        return Reservation(self)
-
-    def _start(self, job: Generation) -> None:
-        # Started from a handler too (a reservation): jobs get connections first either way.
-        context = contextvars.copy_context()
-        context.run(jobs_first)
-        task = asyncio.create_task(self._run(job), name=f"generation-{job.id}", context=context)
-        self._running[task] = job
+                await self._idle()
 
     async def _run(self, job: Generation) -> None:
         """A finished job frees its slot (a dispatcher waiting for one goes on); only a job

@@ -27,7 +27,6 @@ from core.intake import prepare_image
 from core.services.accounts import Account, Pricing
 from core.services.job_sources import JobSource, new_job, source_of_again
 from core.uploads_in_flight import UploadsInFlight
-from core.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +70,13 @@ class SubmissionService:
         blobs: BlobStore,
         pricing: Pricing,
         events: JobEvents,
-        workers: WorkerPool | None = None,
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._blobs = blobs
         self._pricing = pricing
         self._events = events
-        self._workers = workers
+        self._on_queued = on_queued
         self._uploads = UploadsInFlight()
 
     @contextlib.asynccontextmanager
@@ -170,8 +169,6 @@ class SubmissionService:
     ) -> Submitted:
         gen_id = generations.new_generation_id()
         cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
-        # A free worker slot here takes the job as it is inserted: no claim transaction.
-        reservation = await self._workers.reserve() if self._workers else None
         try:
             async with unit_of_work(self._sessions) as session:
                 source = await source_of(session)
@@ -187,29 +184,18 @@ class SubmissionService:
                 if await generations.count_active(session, source.user_id) >= limit:
                     raise TooManyActive(limit=limit)
                 row = await generations.insert_queued(
-                    session,
-                    gen_id=gen_id,
-                    job=new_job(source, style=user.style, cost=cost),
-                    lease=reservation.lease() if reservation else None,
+                    session, gen_id=gen_id, job=new_job(source, style=user.style, cost=cost)
                 )
         except IntegrityError:
-            if reservation:
-                reservation.cancel()
             existing = await submitted_for_message(
                 self._sessions, chat_id=chat_id, message_id=message_id
             )
             if existing is None:
                 raise
             return existing
-        except BaseException:
-            if reservation:
-                reservation.cancel()
-            raise
         log.info("generation queued", extra={"generation_id": gen_id, "user_id": source.user_id})
         self._events.submitted(JobSummary.of(row))
         self._events.credits_moved(ledger.LedgerKind.CHARGE, cost)
-        if reservation:
-            reservation.start(row)
-        elif self._workers:
-            self._workers.notify()
+        if self._on_queued:
+            self._on_queued()
         return Submitted(generation_id=gen_id, balance=balance, duplicate=False)

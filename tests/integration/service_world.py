@@ -119,7 +119,7 @@ async def make_world(
         sessions=sessions,
         accounts=AccountService(sessions=sessions, pricing=pricing, events=events),
         submissions=SubmissionService(
-            sessions=sessions, blobs=blobs, pricing=pricing, events=events, workers=pool
+            sessions=sessions, blobs=blobs, pricing=pricing, events=events, on_queued=pool.notify
         ),
         gallery=GalleryService(sessions=sessions, blobs=blobs),
         runner=runner,

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.errors import InsufficientCredits
 from tests.integration.service_world import make_world
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -73,43 +72,3 @@ async def test_eight_queued_photos_are_claimed_in_one_transaction_and_then_no_cl
     assert len(counted.claiming) == 1
     # The full batch looked once more when a slot freed (empty), then waited to be woken.
     assert len(counted.finished) == 2, counted.finished
-
-
-async def test_a_photo_arriving_while_a_worker_is_free_runs_without_a_claim_transaction(
-    sessions: Sessions,
-) -> None:
-    async with make_world(sessions, workers=2, poll_interval=3600) as world:
-        await world.start_user(1)
-        engine = sessions.kw["bind"]
-        counted = DispatcherTransactions(engine)
-        try:
-            await world.pool.start()
-            await asyncio.sleep(0.1)  # the dispatcher found the queue empty and waits
-            await world.submissions.submit_photo(world.photo(1))
-            await world.delivery.wait_for(delivered=1)
-            assert await world.settled() == ["completed"]
-            await asyncio.sleep(0.2)
-        finally:
-            counted.close()
-
-    assert counted.claiming == []  # the job was inserted claimed: the dispatcher never claimed
-    assert len(counted.finished) == 1  # its one look at the empty queue at start
-    assert await world.ledger_kinds() == ["grant", "charge"]
-    assert await world.balance_and_sum() == (20, 20)
-
-
-async def test_a_reserved_slot_is_given_back_when_the_charge_is_refused(
-    sessions: Sessions,
-) -> None:
-    async with make_world(sessions, workers=1, poll_interval=3600) as world:
-        await world.start_user(1)
-        await world.pool.start()
-        await asyncio.sleep(0.1)
-        for message_id in range(1, 5):  # 30 credits: the fourth photo cannot be paid
-            try:
-                await world.submissions.submit_photo(world.photo(1, message_id))
-            except InsufficientCredits:
-                assert message_id == 4
-            await world.delivery.wait_for(delivered=min(message_id, 3))
-        assert await world.settled() == ["completed"] * 3
-        assert not world.pool._slots.locked()
