@@ -313,14 +313,17 @@ async def scratch_database(
 
 
 async def register_users(database_url: str, ids: Sequence[int], *, credits: int = 30) -> None:
-    """Accounts as /start makes them (core.users.register: the row and the welcome grant),
-    topped up by an admin grant to `credits`, all in one transaction."""
+    """Accounts as /start makes them (core.users.register: the row and the welcome grant,
+    with the profile the emulator's users send, so no photo rewrites it), topped up by an
+    admin grant to `credits`, all in one transaction."""
     engine = create_engine(database_url)
     sessions = create_session_factory(engine)
     try:
         async with unit_of_work(sessions) as session:
             for user_id in ids:
-                profile = accounts.Profile(user_id=user_id, first_name=f"User{user_id}")
+                profile = accounts.Profile(
+                    user_id=user_id, first_name=f"User{user_id}", language_code="en"
+                )
                 await accounts.register(session, profile=profile, free_credits=30)
                 if credits > 30:
                     await ledger.credit(
