@@ -52,9 +52,10 @@ def burst_rows(burst: JsonDict, low: JsonDict | None = None) -> list[list[str]]:
         if floor is not None:
             measured += f"; floor bot {floor['wall_seconds']:.1f} s, {floor['received_429']} 429s"
         calm = quiet.get((r["users"], r["database"]))
-        if calm is not None:
+        if calm is not None and low is not None:
             measured += (
-                f" (earlier run, machine shared at load ~4: {calm['wall_seconds']:.1f} s"
+                f" (older run at `{str(low['machine'].get('commit', '?'))[:7]}`, machine shared"
+                f" at load ~4: {calm['wall_seconds']:.1f} s"
                 f" = {calm['ratio']:.2f}×, "
                 f"{calm['received_429']} 429s)"
             )
