@@ -14,7 +14,6 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import utcnow
 from core.models import DeliveryState as Delivery
@@ -22,24 +21,15 @@ from core.models import Generation
 from core.models import GenerationStatus as Status
 
 _rows = cast(Table, Generation.__table__)
-# Built once: the update of a row "while `attempt` still holds it" (a sweep or a takeover bumps
-# or ends it). The SET clause comes from each call's parameter names, so building, cache-key
-# and ORM bookkeeping are paid once per process, not once per heartbeat or send.
+# Built once, the one form of "the row while `attempt` still holds it" (a sweep or a takeover
+# bumps or ends it). The SET clause comes from each call's parameter names, so building,
+# cache key and ORM bookkeeping are paid once per process, not once per heartbeat or send.
 _HELD = update(_rows).where(
     _rows.c.id == bindparam("held_id"),
     _rows.c.attempts == bindparam("held_attempt"),
     _rows.c.status == Status.RUNNING,
 )
 _HELD_STATUS_MESSAGE = _HELD.returning(_rows.c.status_message_id)
-
-
-def _held(gen_id: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
-    """The ORM form of the same condition, for statements that carry SQL expressions."""
-    return (
-        Generation.id == gen_id,
-        Generation.attempts == attempt,
-        Generation.status == Status.RUNNING,
-    )
 
 
 def _params(gen_id: str, attempt: int, values: Mapping[str, object]) -> dict[str, object]:
@@ -137,20 +127,15 @@ async def mark_failed(
 ) -> Generation | None:
     """Fail the job; None when the claim is no longer current or its avatar may already have
     reached the user (a send is in doubt), so nobody refunds twice or refunds a delivery."""
+    not_in_doubt = or_(_rows.c.delivery.is_(None), _rows.c.delivery.not_in(IN_DOUBT))
+    values = {
+        "status": Status.FAILED,
+        "error_code": error_code,
+        "error_message": error_message[:1000],
+        "lease_until": None,
+    }
     result = await session.execute(
-        update(Generation)
-        .where(
-            *_held(gen_id, attempt),
-            or_(Generation.delivery.is_(None), Generation.delivery.not_in(IN_DOUBT)),
-        )
-        .values(
-            status=Status.FAILED,
-            error_code=error_code,
-            error_message=error_message[:1000],
-            lease_until=None,
-            updated_at=utcnow(),
-        )
-        .returning(Generation.id)
+        _HELD.where(not_in_doubt).returning(_rows.c.id), _params(gen_id, attempt, values)
     )
     if result.scalar_one_or_none() is None:
         return None
@@ -161,15 +146,11 @@ async def release(
     session: AsyncSession, *, gen_id: str, attempt: int, count_attempt: bool = False
 ) -> bool:
     """Hand a running job back to the queue: after a failed send, or at shutdown (uncounted)."""
-    values: dict[str, object] = {"status": Status.QUEUED, "lease_until": None}
-    if not count_attempt:
-        values["attempts"] = case((Generation.attempts > 0, Generation.attempts - 1), else_=0)
-    result = await session.execute(
-        update(Generation)
-        .where(*_held(gen_id, attempt))
-        .values(updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
+    if count_attempt:
+        return await _changed(session, gen_id, attempt, status=Status.QUEUED, lease_until=None)
+    uncounted = _HELD.values(attempts=case((_rows.c.attempts > 0, _rows.c.attempts - 1), else_=0))
+    values = {"status": Status.QUEUED, "lease_until": None}
+    result = await session.execute(uncounted, _params(gen_id, attempt, values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

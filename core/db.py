@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,11 +123,7 @@ async def unit_of_work(
     connection is taken, jobs get the next one first (`core.db_gate`)."""
     engine = sessions.kw.get("bind")
     gate = gate_for(engine.pool) if isinstance(engine, AsyncEngine) else None
-    if gate is None:
-        async with sessions() as session, session.begin():
-            yield session
-        return
-    async with gate.held(), sessions() as session, session.begin():
+    async with gate.held() if gate else nullcontext(), sessions() as session, session.begin():
         yield session
 
 

@@ -93,23 +93,20 @@ async def submission_facts(
         .where(Generation.chat_id == chat_id, Generation.source_message_id == source_message_id)
         .exists()
     )
-    active = (
-        select(func.count())
-        .select_from(Generation)
-        .where(Generation.user_id == user_id, Generation.status.in_(Status.ACTIVE))
-        .scalar_subquery()
-    )
-    row = (await session.execute(select(taken, active))).one()
+    row = (await session.execute(select(taken, _active_count(user_id).scalar_subquery()))).one()
     return SubmissionFacts(taken=bool(row[0]), active=int(row[1] or 0))
 
 
-async def count_active(session: AsyncSession, user_id: int) -> int:
-    total = await session.scalar(
+def _active_count(user_id: int) -> Select[Any]:
+    return (
         select(func.count())
         .select_from(Generation)
         .where(Generation.user_id == user_id, Generation.status.in_(Status.ACTIVE))
     )
-    return int(total or 0)
+
+
+async def count_active(session: AsyncSession, user_id: int) -> int:
+    return int(await session.scalar(_active_count(user_id)) or 0)
 
 
 @functools.cache

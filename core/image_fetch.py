@@ -19,6 +19,7 @@ import httpx
 from PIL import Image
 
 from core.errors import ImageModelBadResponse
+from core.image_header import decode_jpeg_scaled_down
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
@@ -91,8 +92,9 @@ def _pillow_format(data: bytes) -> str:
             return "PNG"
     with Image.open(io.BytesIO(data), formats=list(_FORMATS)) as image:
         if image.format == "JPEG":
-            image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
-        image.load()
+            decode_jpeg_scaled_down(image)
+        else:
+            image.load()
         return str(image.format)
 
 

@@ -8,7 +8,8 @@ queues there instead of taking every thread and all memory at once), shrunk as e
 Pillow allows and re-encoded, which strips EXIF/GPS. An upload that needs nothing but its
 metadata removed (an upright RGB JPEG within MAX_SIDE, no colour profile: every Telegram
 photo) keeps its pixels byte for byte: its metadata segments are cut out
-(`core.jpeg_segments`) and a decode at 1/8 scale proves the data whole.
+(`core.jpeg_segments`), and a decode at 1/8 scale (an image file) or the segment walk itself
+(a photo Telegram encoded) proves the data whole.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageOps
 
 from core.errors import CorruptImage, ImageTooLarge
 from core.image_budget import DECODE_BUDGET_BYTES, MAX_SIDE, working_mode
@@ -30,6 +31,7 @@ from core.image_header import (
     MAX_PIXELS,
     MIN_SIDE,
     check_header,
+    decode_jpeg_scaled_down,
     is_transparent,
     open_upload,
     plan_decode,
@@ -53,7 +55,6 @@ JPEG_QUALITY = 90
 DECODE_WORKERS = 2  # decodes at once, each within DECODE_BUDGET_BYTES
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _WHITE = (255, 255, 255)
-_ORIENTATION = 0x0112  # the EXIF tag
 _pool = ThreadPoolExecutor(DECODE_WORKERS, thread_name_prefix="intake-decode")
 # Per event loop (tests run several): at most DECODE_WORKERS decodes are handed to the pool,
 # the rest wait in line here, where a cancelled upload leaves without ever being decoded.
@@ -144,13 +145,12 @@ def _as_uploaded(im: Image.Image, data: bytes, *, decode: bool) -> PreparedImage
     """The upload minus its metadata, when re-encoding would change nothing else: an RGB
     JPEG (as every Telegram photo is) within MAX_SIDE, upright, with no colour profile.
 
-    With `decode`, validated by decoding at 1/8 scale: every coefficient is still
-    entropy-decoded, so a truncated or corrupt file fails as in a full decode, for a
-    fraction of its cost."""
+    With `decode`, validated by a decode at 1/8 scale; without, the segment walk reaching the
+    end-of-image marker is the proof (a photo Telegram encoded)."""
     if im.format != "JPEG" or im.mode != "RGB" or max(im.size) > MAX_SIDE:
         return None
     try:
-        upright = im.getexif().get(_ORIENTATION, 1) == 1
+        upright = im.getexif().get(ExifTags.Base.Orientation, 1) == 1
     except Exception:
         return None  # broken EXIF: the re-encoding path ignores it properly
     if not upright or im.info.get("icc_profile"):
@@ -161,8 +161,7 @@ def _as_uploaded(im: Image.Image, data: bytes, *, decode: bool) -> PreparedImage
     width, height = im.size
     try:
         if decode:
-            im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            im.load()
+            decode_jpeg_scaled_down(im)
     except MemoryError:
         raise
     except Exception as exc:

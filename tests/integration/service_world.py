@@ -6,11 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import users
+from core.clock import utcnow
 from core.db import unit_of_work
 from core.delivery_port import JobPolicy
 from core.events import JobEvents
@@ -75,6 +77,23 @@ class World:
             while any(status in ("queued", "running") for status in await self.statuses()):
                 await asyncio.sleep(0.02)
         return await self.statuses()
+
+    async def queue_three_users(self) -> list[str]:
+        """User 1 queues three photos, then users 2 and 3 one each, created a second apart in
+        that order (so "oldest first" is unambiguous on every database); their job ids."""
+        for user_id in (1, 2, 3):
+            await self.start_user(user_id)
+        photos = [self.photo(1, 1), self.photo(1, 2), self.photo(1, 3)]
+        photos += [self.photo(2, 1), self.photo(3, 1)]
+        ids = [(await self.submissions.submit_photo(p)).generation_id for p in photos]
+        async with unit_of_work(self.sessions) as session:
+            for offset, gen_id in enumerate(ids):
+                await session.execute(
+                    update(Generation)
+                    .where(Generation.id == gen_id)
+                    .values(created_at=utcnow() - timedelta(seconds=60 - offset))
+                )
+        return ids
 
     async def ledger_kinds(self, user_id: int = 1) -> list[str]:
         async with unit_of_work(self.sessions) as session:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import claims, generations
-from core.clock import utcnow
 from core.db import unit_of_work
 from core.models import Generation
 from tests.integration.service_world import make_world
@@ -32,19 +28,7 @@ async def finish(sessions: Sessions, job: Generation) -> None:
 
 async def test_a_users_third_photo_waits_behind_other_users_first(sessions: Sessions) -> None:
     async with make_world(sessions, workers=0) as world:
-        for user_id in (1, 2, 3):
-            await world.start_user(user_id)
-        a = [await world.submissions.submit_photo(world.photo(1, n)) for n in (1, 2, 3)]
-        b = await world.submissions.submit_photo(world.photo(2, 1))
-        c = await world.submissions.submit_photo(world.photo(3, 1))
-        # Spread the creation times so "oldest first" is unambiguous on every database.
-        async with unit_of_work(sessions) as session:
-            for offset, gen_id in enumerate([x.generation_id for x in [*a, b, c]]):
-                await session.execute(
-                    update(Generation)
-                    .where(Generation.id == gen_id)
-                    .values(created_at=utcnow() - timedelta(seconds=60 - offset))
-                )
+        a1, a2, a3, b1, c1 = await world.queue_three_users()
 
         order = []
         first, second = await claim(sessions), await claim(sessions)  # two workers
@@ -57,33 +41,20 @@ async def test_a_users_third_photo_waits_behind_other_users_first(sessions: Sess
         await finish(sessions, fourth)
         order.append((await claim(sessions)).id)
 
-        a1, a2, a3 = (x.generation_id for x in a)
-        assert order == [a1, b.generation_id, c.generation_id, a2, a3]
+        assert order == [a1, b1, c1, a2, a3]
 
 
 async def test_a_batch_claim_takes_the_same_fair_order_in_one_transaction(
     sessions: Sessions,
 ) -> None:
     async with make_world(sessions, workers=0) as world:
-        for user_id in (1, 2, 3):
-            await world.start_user(user_id)
-        a = [await world.submissions.submit_photo(world.photo(1, n)) for n in (1, 2, 3)]
-        b = await world.submissions.submit_photo(world.photo(2, 1))
-        c = await world.submissions.submit_photo(world.photo(3, 1))
-        async with unit_of_work(sessions) as session:
-            for offset, gen_id in enumerate([x.generation_id for x in [*a, b, c]]):
-                await session.execute(
-                    update(Generation)
-                    .where(Generation.id == gen_id)
-                    .values(created_at=utcnow() - timedelta(seconds=60 - offset))
-                )
+        a1, a2, a3, b1, c1 = await world.queue_three_users()
 
         async with unit_of_work(sessions) as session:
             batch = await generations.claim_jobs(session, limit=4, lease_seconds=30)
         async with unit_of_work(sessions) as session:
             rest = await generations.claim_jobs(session, limit=4, lease_seconds=30)
 
-        a1, a2, a3 = (x.generation_id for x in a)
-        assert [job.id for job in batch] == [a1, b.generation_id, c.generation_id, a2]
+        assert [job.id for job in batch] == [a1, b1, c1, a2]
         assert [job.id for job in rest] == [a3]
         assert {(job.status, job.attempts) for job in [*batch, *rest]} == {("running", 1)}

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import generations
-from core.clock import utcnow
 from core.db import unit_of_work
-from core.models import Generation
 from core.queue_order import waiting_in_line
 from tests.integration.service_world import make_world
 
@@ -26,20 +21,7 @@ async def test_places_follow_the_fair_claim_order_and_move_up_as_jobs_are_claime
     sessions: Sessions,
 ) -> None:
     async with make_world(sessions, workers=0) as world:
-        for user_id in (1, 2, 3):
-            await world.start_user(user_id)
-        a = [await world.submissions.submit_photo(world.photo(1, n)) for n in (1, 2, 3)]
-        b = await world.submissions.submit_photo(world.photo(2, 1))
-        c = await world.submissions.submit_photo(world.photo(3, 1))
-        ids = [x.generation_id for x in [*a, b, c]]
-        async with unit_of_work(sessions) as session:
-            for offset, gen_id in enumerate(ids):
-                await session.execute(
-                    update(Generation)
-                    .where(Generation.id == gen_id)
-                    .values(created_at=utcnow() - timedelta(seconds=60 - offset))
-                )
-        a1, a2, a3, b1, c1 = ids
+        a1, a2, a3, b1, c1 = await world.queue_three_users()
 
         assert await places(sessions) == [(a1, 1), (b1, 2), (c1, 3), (a2, 4), (a3, 5)]
 
