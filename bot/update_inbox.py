@@ -29,6 +29,7 @@ from bot.context import BotApplication
 from bot.inbox_heartbeat import InboxHeartbeat
 from core import inbox
 from core.db import unit_of_work
+from core.db_gate import receiving
 from core.inbox import RawUpdate, StoredUpdate
 from core.task_stopping import cancel_and_wait
 
@@ -73,10 +74,11 @@ class UpdateInbox:
     async def accept(self, raws: Sequence[RawUpdate]) -> None:
         """Store the updates (one transaction) and process the new ones; raises when the
         store failed, so the caller does not confirm them to Telegram."""
-        async with unit_of_work(self.sessions) as session:
-            fresh = await inbox.store(
-                session, raws, owner=self.owner, lease_seconds=self.lease_seconds
-            )
+        with receiving():  # before the intake of earlier batches: see core.db_gate
+            async with unit_of_work(self.sessions) as session:
+                fresh = await inbox.store(
+                    session, raws, owner=self.owner, lease_seconds=self.lease_seconds
+                )
         self._dispatch(fresh)
 
     async def start(self) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from core.db_gate import gate_for
+from core.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def create_engine(
             max_overflow=0,
             pool_timeout=120,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            module=one_trip_dbapi(),  # one trip to the driver's thread per statement
         )
         _configure_sqlite(engine)
         return engine

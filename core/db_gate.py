@@ -1,11 +1,14 @@
-"""Who gets the next database connection when they are all taken: jobs first.
+"""Who gets the next database connection when they are all taken: the receiver, then jobs.
 
 A burst queues hundreds of transactions for the pool (on SQLite, for its one connection):
 three per new photo. The pool serves them in arrival order, so a job that has its avatar
 and only needs to mark the send or complete would wait behind every photo that came in
 after it, and avatars would trickle out while the intake runs. The gate in front of the pool
 lets work that finishes jobs (`jobs_first`, set by the worker pool for its tasks) through
-before work that starts new ones; within a level, arrival order.
+before work that starts new ones; within a level, arrival order. Storing a fetched batch of
+updates (`receiving`) goes before even that: Telegram sends the next batch only once this
+one is stored, so a store queued behind the intake of the previous batch starved the whole
+pipeline (a 500-photo burst fetched its last batch 3 s late, and sends stalled 3 s later).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import contextlib
 import heapq
 import itertools
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from enum import IntEnum
 
@@ -24,8 +27,9 @@ from sqlalchemy.pool import Pool, QueuePool
 
 
 class Urgency(IntEnum):
-    JOBS = 0  # claiming, sending and completing jobs: the avatars users wait for
-    OTHER = 1  # updates, intake, periodic work
+    RECEIVE = 0  # storing a batch of updates fetched from Telegram: all else starts there
+    JOBS = 1  # claiming, sending and completing jobs: the avatars users wait for
+    OTHER = 2  # updates, intake, periodic work
 
 
 _urgency: ContextVar[Urgency] = ContextVar("database_urgency", default=Urgency.OTHER)
@@ -34,6 +38,16 @@ _urgency: ContextVar[Urgency] = ContextVar("database_urgency", default=Urgency.O
 def jobs_first() -> None:
     """This task, and every task it starts from now on, gets connections before others."""
     _urgency.set(Urgency.JOBS)
+
+
+@contextlib.contextmanager
+def receiving() -> Iterator[None]:
+    """Transactions opened inside go first; tasks started after the block do not inherit it."""
+    token = _urgency.set(Urgency.RECEIVE)
+    try:
+        yield
+    finally:
+        _urgency.reset(token)
 
 
 class DatabaseGate:

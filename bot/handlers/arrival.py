@@ -3,7 +3,8 @@
 Every update passes here before any handler. A flooding user's messages stop at the guard;
 then the sender's account is read in one short transaction, opened when the update asks for
 something that needs one (/start with its referral code, a photo, a payment...), and hung on
-the context with the language it is answered in. No handler reads or registers it again.
+the context with the language it is answered in. No handler reads or registers it again; a
+photo's admission facts are read in the same transaction.
 """
 
 from __future__ import annotations
@@ -54,6 +55,16 @@ def opens_account(message: Message | None) -> bool:
     return command is not None and command[0] in OPENING_COMMANDS
 
 
+def submitted_photo_of(message: Message | None) -> tuple[int, int] | None:
+    """(chat id, message id) of a photo this message submits on its own (an album's photos
+    are asked about later), so its admission facts are read with the account."""
+    if message is None or message.media_group_id is not None:
+        return None
+    if message.photo or (message.document is not None and is_image_document(message.document)):
+        return message.chat_id, message.message_id
+    return None
+
+
 def referral_code_of(message: Message | None) -> str | None:
     command = command_of(message) if message else None
     if command is None or command[0] != "start" or not command[1]:
@@ -79,6 +90,7 @@ def arrival_step(guard: FloodGuard) -> Step:
             register=opens_account(message),
             referral_code=referral_code_of(message),
             present=message is not None or update.callback_query is not None,
+            photo=submitted_photo_of(message),
         )
         if update.pre_checkout_query is not None:
             try:

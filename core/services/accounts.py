@@ -2,7 +2,9 @@
 
 `resolve` is called once per update by the bot's per-update step: one short transaction that
 reads the account, creates it (with the welcome grant, once ever) when the update opens one,
-and refreshes the profile only when Telegram reports a change.
+and refreshes the profile only when Telegram reports a change. For a photo it also reads what
+admitting the photo needs (`SubmissionFacts`), so a photo costs no transaction of its own
+before its download.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import broadcasts, gallery, ledger, users
+from core import broadcasts, gallery, generations, ledger, users
 from core.db import unit_of_work
 from core.errors import NotFound
 from core.events import JobEvents
+from core.generations import SubmissionFacts
 from core.models import User
 from core.styles import STYLES
 
@@ -38,6 +41,8 @@ class Account:
     balance: int
     affordable: int  # avatars the balance pays for
     created: bool  # registered by this very update
+    # For an update carrying a photo (`resolve(photo=...)`): read with the account.
+    photo: SubmissionFacts | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,11 +71,13 @@ class AccountService:
         register: bool,
         referral_code: str | None = None,
         present: bool = False,
+        photo: tuple[int, int] | None = None,
     ) -> Account | None:
         """The asking user's account; created when unknown and `register`, else None.
 
         `present`: the user wrote or pressed in the private chat, so they have not blocked the
-        bot (any more): later broadcasts include them again.
+        bot (any more): later broadcasts include them again. `photo`: the (chat id, message
+        id) of a photo this update submits; its `SubmissionFacts` come with the account.
         """
         async with unit_of_work(self._sessions) as session:
             found = await users.find(session, profile.user_id)
@@ -79,7 +86,8 @@ class AccountService:
                     await users.update_profile(session, profile=profile)
                 if present and found.blocked_at is not None:
                     await broadcasts.clear_user_blocked(session, profile.user_id)
-                return self._account(found, created=False)
+                facts = await _photo_facts(session, found.id, photo)
+                return self._account(found, created=False, photo=facts)
             if not register:
                 return None
             registration = await users.register(
@@ -88,9 +96,10 @@ class AccountService:
                 free_credits=self.pricing.free_credits,
                 referral_code=referral_code,
             )
+            facts = await _photo_facts(session, registration.user.id, photo)
         if registration.granted:
             self._events.credits_moved(ledger.LedgerKind.GRANT, registration.granted)
-        return self._account(registration.user, created=registration.created)
+        return self._account(registration.user, created=registration.created, photo=facts)
 
     async def find(self, user_id: int) -> Account | None:
         async with unit_of_work(self._sessions) as session:
@@ -122,7 +131,9 @@ class AccountService:
                 recent=await ledger.history(session, user_id, limit=recent),
             )
 
-    def _account(self, row: User, *, created: bool) -> Account:
+    def _account(
+        self, row: User, *, created: bool, photo: SubmissionFacts | None = None
+    ) -> Account:
         return Account(
             user_id=row.id,
             first_name=row.first_name,
@@ -131,4 +142,16 @@ class AccountService:
             balance=row.credits,
             affordable=row.credits // self.pricing.generation_cost,
             created=created,
+            photo=photo,
         )
+
+
+async def _photo_facts(
+    session: AsyncSession, user_id: int, photo: tuple[int, int] | None
+) -> SubmissionFacts | None:
+    if photo is None:
+        return None
+    chat_id, message_id = photo
+    return await generations.submission_facts(
+        session, user_id=user_id, chat_id=chat_id, source_message_id=message_id
+    )

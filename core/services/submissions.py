@@ -1,11 +1,11 @@
 """Photos in, jobs out: the per-user rules checked once, then one charge-and-queue transaction.
 
 The path from a photo to its queued job is: `admission` (is this message new, is there room
-and credit, counting uploads in flight? one read), the download and intake outside any
-transaction, the original stored, and `_charge_and_queue` (charge, re-count under the user's
-row lock, insert the job) in one transaction. The status message is attached afterwards:
-whoever comes second, the worker that finishes the job or the handler that sent "⏳", tidies
-it away.
+and credit, counting uploads in flight? read with the account on arrival), the download and
+intake outside any transaction, the original stored, and `_charge_and_queue` (charge,
+re-count under the user's row lock, insert the job) in one transaction. The status message
+is attached afterwards: whoever comes second, the worker that finishes the job or the handler
+that sent "⏳", tidies it away.
 """
 
 from __future__ import annotations
@@ -87,16 +87,19 @@ class SubmissionService:
         flight as jobs; the block (download, intake, `submit_photo`) holds a slot until it
         ends. Yields False for a message already taken (a redelivered update).
 
-        The balance is the one read for this update; the charge re-checks both rules
+        The balance, and the facts when the account was resolved for this photo, are the
+        ones read with the account for this update; the charge re-checks both rules
         atomically, so this early answer saves downloads, it guards no money.
         """
         cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
         if account.balance < cost:
             raise InsufficientCredits(balance=account.balance, cost=cost)
-        async with unit_of_work(self._sessions) as session:
-            facts = await generations.submission_facts(
-                session, user_id=account.user_id, chat_id=chat_id, source_message_id=message_id
-            )
+        facts = account.photo
+        if facts is None:
+            async with unit_of_work(self._sessions) as session:
+                facts = await generations.submission_facts(
+                    session, user_id=account.user_id, chat_id=chat_id, source_message_id=message_id
+                )
         if facts.taken:
             yield False
             return

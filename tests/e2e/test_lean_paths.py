@@ -9,8 +9,9 @@ A photo, from its update to its queued job and the recorded "⏳" message. Befor
 services (measured on SQLite with these counters): 5 transactions and 11 statements for a user
 who had sent /start (language, known photo?, balance and active count, the same again inside
 `submit_photo`, the charge), 7 and 16 for a photo before /start (the check failing, register,
-check again). Now 4 either way: the account (the per-update step, registering if needed), the
+check again). Then 4 either way: the account (the per-update step, registering if needed), the
 per-user rules (`admission`), the charge-and-queue, and recording the status message on the job.
+Now 3: the per-user rules are read in the account's transaction.
 
 A gallery page turn (▶): 3 transactions and 9 statements before (language, the item with
 its position and an OFFSET count, then the target by OFFSET); 2 transactions and 4
@@ -29,13 +30,13 @@ from tests.e2e.db_counter import counting
 from tests.e2e.harness import bot_world, buttons, is_avatar, text_of
 from tests.fakes import images
 
-PHOTO_TRANSACTIONS = 4
+PHOTO_TRANSACTIONS = 3
 PAGE_TURN_TRANSACTIONS = 2
 PAGE_TURN_STATEMENTS = 4
 
 
 @pytest.mark.parametrize("started", [True, False], ids=["after /start", "before /start"])
-async def test_a_photo_reaches_its_queued_job_in_at_most_four_transactions(
+async def test_a_photo_reaches_its_queued_job_in_at_most_three_transactions(
     database_url: str, tmp_path: Path, started: bool
 ) -> None:
     async with bot_world(database_url, tmp_path, workers=0, sweep_interval_seconds=3600) as world:

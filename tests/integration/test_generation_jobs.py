@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import generations
+from core import generations, users
 from core.clock import utcnow
 from core.db import unit_of_work
 from core.errors import (
@@ -27,6 +27,7 @@ from core.errors import (
     SubmissionRefused,
     TooManyActive,
 )
+from core.generations import SubmissionFacts
 from core.models import Generation
 from tests.fakes import images
 from tests.integration.service_world import make_world
@@ -82,6 +83,31 @@ async def test_a_repeated_source_message_is_charged_once(sessions: Sessions) -> 
         assert account is not None
         async with world.submissions.admission(account, chat_id=1, message_id=5) as admitted:
             assert not admitted
+
+
+async def test_the_account_read_for_a_photo_brings_what_admitting_it_needs(
+    sessions: Sessions,
+) -> None:
+    async with make_world(sessions, workers=0, max_active=2) as world:
+        await world.start_user()
+        await world.submissions.submit_photo(world.photo(message_id=5))
+        profile = users.Profile(user_id=1, first_name="user1")
+
+        again = await world.accounts.resolve(profile, register=True, photo=(1, 5))
+        fresh = await world.accounts.resolve(profile, register=True, photo=(1, 6))
+        plain = await world.accounts.resolve(profile, register=True)
+
+        assert again is not None and again.photo == SubmissionFacts(taken=True, active=1)
+        assert fresh is not None and fresh.photo == SubmissionFacts(taken=False, active=1)
+        assert plain is not None and plain.photo is None
+        async with world.submissions.admission(again, chat_id=1, message_id=5) as admitted:
+            assert not admitted
+        await world.submissions.submit_photo(world.photo(message_id=6))
+        full = await world.accounts.resolve(profile, register=True, photo=(1, 7))
+        assert full is not None
+        with pytest.raises(TooManyActive):
+            async with world.submissions.admission(full, chat_id=1, message_id=7):
+                pass
 
 
 async def test_an_invalid_image_is_refused_before_any_charge(sessions: Sessions) -> None:

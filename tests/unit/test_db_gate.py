@@ -1,4 +1,5 @@
-"""The database gate: when every connection is taken, jobs get the next one first."""
+"""The database gate: when every connection is taken, storing fetched updates gets the next
+one first, then jobs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextvars
 import pytest
 
 from core.db import PoolTimeout
-from core.db_gate import DatabaseGate, jobs_first
+from core.db_gate import DatabaseGate, jobs_first, receiving
 
 
 async def _take(gate: DatabaseGate, name: str, order: list[str], hold: asyncio.Event) -> None:
@@ -82,3 +83,18 @@ async def test_a_wait_longer_than_the_pool_timeout_fails_as_a_pool_timeout_and_l
     await holder
     await _take(gate, "next", order, release)
     assert order == ["holder", "next"] and len(waits) == 1
+
+
+async def test_storing_received_updates_goes_before_jobs_and_the_tasks_it_starts_do_not() -> None:
+    gate, order, release = DatabaseGate(1, timeout=10), [], asyncio.Event()
+    holder = asyncio.create_task(_take(gate, "holder", order, release))
+    await asyncio.sleep(0)
+    update = asyncio.create_task(_take(gate, "update", order, release))
+    job = _as_job(_take(gate, "job", order, release))
+    with receiving():
+        store = asyncio.create_task(_take(gate, "store", order, release))
+    started_after = asyncio.create_task(_take(gate, "dispatched update", order, release))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, update, job, store, started_after)
+    assert order == ["holder", "store", "job", "update", "dispatched update"]
