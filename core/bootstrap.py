@@ -108,7 +108,7 @@ async def open_services(
 ) -> Services:
     """Connect, migrate, and wire the domain; nothing starts running yet (see `pool.start`)."""
     engine = create_engine(settings.database_url, pool=settings.db_pool)
-    http = build_http_client()
+    http = build_http_client(calls_at_once=settings.workers)
     opened_blobs: BlobStore | None = None
     identity: InstanceIdentity | None = None
     try:
