@@ -19,27 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.bot_process import bot_process
 from bench.burst import RATE_PER_SECOND, honoured, wait_for_avatars
-from bench.common import (
+from bench.fakes import Fakes, fakes
+from bench.noise import noise_jpeg, noise_png
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.photos import photo_round_trip, sent_photo_arrivals
+from bench.scratch import (
     DbKind,
-    Fakes,
-    JsonDict,
-    bot_process,
     chosen_databases,
-    fakes,
-    machine,
-    noise_jpeg,
-    noise_png,
-    out_dir,
-    parser,
-    photo_round_trip,
     register_users,
-    save_figure,
-    save_json,
     scratch_database,
     scratch_dir,
-    sent_photo_arrivals,
-    table,
     usable_databases,
 )
 from playground.botapi import FakeUser

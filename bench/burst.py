@@ -25,32 +25,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    BotKind,
-    CpuWatch,
+from bench.bot_process import BotKind, bot_process
+from bench.fakes import Fakes, fakes
+from bench.memory import peak_rss, reset_peak
+from bench.noise import noise_jpeg, noise_png
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.photos import photo_round_trip, sent_photo_arrivals
+from bench.scratch import (
     DbKind,
-    Fakes,
-    JsonDict,
-    bot_process,
     chosen_databases,
-    fakes,
-    machine,
-    noise_jpeg,
-    noise_png,
-    out_dir,
-    parser,
-    photo_round_trip,
     register_users,
-    save_figure,
-    save_json,
     scratch_database,
     scratch_dir,
-    sent_photo_arrivals,
-    summary,
-    table,
     usable_databases,
 )
-from bench.memory import peak_rss, reset_peak
+from bench.stats import CpuWatch, summary
 from core.settings import Settings
 from playground.botapi import ApiCall, BotApiEmulator, FakeUser
 

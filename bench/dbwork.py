@@ -25,25 +25,18 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.common import (
+from bench.noise import noise_jpeg, noise_png
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.photos import photo_round_trip
+from bench.scratch import (
     DbKind,
-    JsonDict,
     chosen_databases,
-    machine,
-    noise_jpeg,
-    noise_png,
-    out_dir,
-    parser,
-    photo_round_trip,
     register_users,
-    save_figure,
-    save_json,
     scratch_database,
     scratch_dir,
-    summary,
-    table,
     usable_databases,
 )
+from bench.stats import summary
 from tests.e2e.harness import BotWorld, bot_world
 
 NAME = "dbwork"

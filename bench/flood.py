@@ -1,6 +1,6 @@
 """flood: another user's /help latency while one user presses "Buy" as fast as Telegram lets.
 
-The bot runs as its own process at its default settings (bench/common.py). One registered
+The bot runs as its own process at its default settings (bench/bot_process.py). One registered
 user presses the "Buy credits" button `presses` times (each press is a callback query the
 bot must answer); meanwhile other users send /help one after another, and each /help is
 timed from its update being queued in the emulator to the emulator receiving the answer.
@@ -20,25 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
+from bench.bot_process import bot_process
+from bench.fakes import Fakes, fakes
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.scratch import (
     DbKind,
-    Fakes,
-    JsonDict,
-    bot_process,
     chosen_databases,
-    fakes,
-    machine,
-    out_dir,
-    parser,
     register_users,
-    save_figure,
-    save_json,
     scratch_database,
     scratch_dir,
-    summary,
-    table,
     usable_databases,
 )
+from bench.stats import summary
 from playground.botapi import FakeUser
 
 NAME = "flood"

@@ -21,25 +21,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
+from bench.noise import noise_jpeg, noise_png
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.photos import photo_round_trip
+from bench.scratch import (
     DbKind,
-    JsonDict,
     chosen_databases,
-    machine,
-    noise_jpeg,
-    noise_png,
-    out_dir,
-    parser,
-    photo_round_trip,
     register_users,
-    save_figure,
-    save_json,
     scratch_database,
     scratch_dir,
-    summary,
-    table,
     usable_databases,
 )
+from bench.stats import summary
 from bot.app import Overrides
 from bot.callbacks import Action
 from core.blobs.local import LocalBlobStore

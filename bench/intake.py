@@ -28,18 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
+from bench.noise import noise_jpeg
+from bench.output import (
     REPO_ROOT,
     JsonDict,
     machine,
-    noise_jpeg,
     out_dir,
     parser,
     save_figure,
     save_json,
-    scratch_dir,
     table,
 )
+from bench.scratch import scratch_dir
 from core.image_header import MAX_PIXELS, check_header, open_upload, planned_cost
 from tests.fakes import images
 

@@ -26,22 +26,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.common import (
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.scratch import (
     DbKind,
-    JsonDict,
     chosen_databases,
-    machine,
-    out_dir,
-    parser,
     register_users,
-    save_figure,
-    save_json,
     scratch_database,
     scratch_dir,
-    summary,
-    table,
     usable_databases,
 )
+from bench.stats import summary
 from core import ledger
 from core.bootstrap import Services, open_services
 from core.db import unit_of_work

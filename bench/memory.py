@@ -28,24 +28,12 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
-from bench.common import (
-    JsonDict,
-    bot_process,
-    fakes,
-    machine,
-    noise_jpeg,
-    noise_png,
-    out_dir,
-    parser,
-    photo_after,
-    photo_round_trip,
-    register_users,
-    save_figure,
-    save_json,
-    scratch_database,
-    scratch_dir,
-    table,
-)
+from bench.bot_process import bot_process
+from bench.fakes import fakes
+from bench.noise import noise_jpeg, noise_png
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.photos import photo_after, photo_round_trip
+from bench.scratch import register_users, scratch_database, scratch_dir
 
 NAME = "memory"
 TARGET_PER_JOB = 3.0

@@ -25,31 +25,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    BotKind,
-    BotProcess,
-    CpuWatch,
+from bench.bot_process import BotKind, BotProcess, bot_process
+from bench.fakes import Fakes, fakes
+from bench.noise import noise_jpeg, noise_png
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.photos import photo_round_trip
+from bench.scratch import (
     DbKind,
-    Fakes,
-    JsonDict,
-    bot_process,
     chosen_databases,
-    fakes,
-    machine,
-    noise_jpeg,
-    noise_png,
-    out_dir,
-    parser,
-    photo_round_trip,
     register_users,
-    save_figure,
-    save_json,
     scratch_database,
     scratch_dir,
-    summary,
-    table,
     usable_databases,
 )
+from bench.stats import CpuWatch, summary
 from playground.botapi import FakeUser
 
 NAME = "overhead"

@@ -28,28 +28,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
+from bench.bot_process import bot_environment, bot_process, stop_process
+from bench.fakes import Fakes, fakes
+from bench.noise import noise_jpeg
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.scratch import (
     DbKind,
-    Fakes,
-    JsonDict,
-    bot_environment,
-    bot_process,
     chosen_databases,
-    fakes,
-    machine,
-    noise_jpeg,
-    out_dir,
-    parser,
     register_users,
-    save_figure,
-    save_json,
     scratch_database,
     scratch_dir,
-    stop_process,
-    summary,
-    table,
     usable_databases,
 )
+from bench.stats import summary
 from core.settings import Settings
 from tests.fakes.openrouter import Outcome
 

@@ -26,23 +26,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench.common import (
-    BotKind,
-    DbKind,
-    JsonDict,
-    bot_process,
-    chosen_databases,
-    fakes,
-    machine,
-    out_dir,
-    parser,
-    save_figure,
-    save_json,
-    scratch_database,
-    scratch_dir,
-    table,
-    usable_databases,
-)
+from bench.bot_process import BotKind, bot_process
+from bench.fakes import fakes
+from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.scratch import DbKind, chosen_databases, scratch_database, scratch_dir, usable_databases
 from core.clock import utcnow
 from core.db import create_engine, create_session_factory, unit_of_work
 from core.models import Generation, LedgerEntry, User

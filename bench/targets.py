@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.common import RESULTS_DIR
+from bench.output import RESULTS_DIR
 
 JsonDict = dict[str, Any]
 MIB = 1024 * 1024
