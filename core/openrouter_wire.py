@@ -7,11 +7,12 @@ message, so the API key and multi-KB bodies never do.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import pybase64
 
 from core.errors import (
     ImageModelBadRequest,
@@ -46,7 +47,7 @@ def _data_url(image: bytes, number: int) -> bytes:
     mime = sniff_image_type(image)
     if mime is None:
         raise ImageModelBadRequest(f"input image {number} is not a PNG, JPEG or WebP image")
-    return b"data:" + mime.encode("ascii") + b";base64," + base64.b64encode(image)
+    return b"data:" + mime.encode("ascii") + b";base64," + pybase64.b64encode(image)
 
 
 def request_body(request: ImageRequest, chain: Sequence[str]) -> bytes:
