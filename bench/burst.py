@@ -23,13 +23,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from bench.bot_process import BotKind, bot_process
+from bench.burst_report import plot, report
 from bench.fakes import Fakes, fakes
 from bench.memory import peak_rss, reset_peak
 from bench.noise import noise_jpeg, noise_png
-from bench.output import JsonDict, machine, out_dir, parser, save_figure, save_json, table
+from bench.output import JsonDict, machine, out_dir, parser, save_json
 from bench.photos import photo_round_trip, sent_photo_arrivals
 from bench.scratch import (
     DbKind,
@@ -292,64 +292,6 @@ def cases_for(
     return cases, capped
 
 
-def series_name(row: JsonDict) -> str:
-    if row["bot"] == "baseline":
-        return "floor bot (PTB + AIORateLimiter)"
-    tuned = f" WORKERS={row['workers']}" if row["workers"] else " defaults"
-    return f"AIVenger {row['database']}{tuned}" + (" candidate" if row["candidate"] else "")
-
-
-def plot(payload: JsonDict, out: Path) -> Path:
-    """Wall time per N against the physical limit; each point labelled with its 429s."""
-    import matplotlib.pyplot as plt
-
-    results = [r for r in payload["results"] if not r["heavy_first"]]
-    latency = payload["plan"]["model_latency"]
-    sizes = sorted({r["users"] for r in results})
-    figure, axis = plt.subplots(figsize=(8.5, 5.5))
-    grid = [0, *sizes, max(sizes) * 1.05]
-    axis.plot(
-        grid, [floor_seconds(n, latency) for n in grid], "k-", label="physical limit L + N/30"
-    )
-    axis.plot(
-        grid,
-        [TARGET_RATIO * floor_seconds(n, latency) for n in grid],
-        "k:",
-        label=f"target {TARGET_RATIO} × (L + N/30)",
-    )
-    series: dict[str, list[JsonDict]] = {}
-    for r in results:
-        series.setdefault(series_name(r), []).append(r)
-    for name, rows in series.items():
-        rows.sort(key=lambda r: r["users"])
-        style = "o-" if rows[0]["bot"] == "baseline" else "s--"
-        line = axis.plot([r["users"] for r in rows], [r["wall_seconds"] for r in rows], style)
-        line[0].set_label(name)
-        for r in rows:
-            lost = r["photos"] - r["delivered"]
-            axis.annotate(
-                f"{r['received_429']}×429" + (f", {lost} lost" if lost else ""),
-                (r["users"], r["wall_seconds"]),
-                textcoords="offset points",
-                xytext=(6, -3),
-                fontsize=7,
-                color=line[0].get_color(),
-            )
-    axis.set_xlim(left=0)
-    axis.set_ylim(bottom=0)
-    axis.set_xlabel("users in the burst (N), one photo each at the same moment")
-    axis.set_ylabel("seconds until the last avatar arrived")
-    load = payload["machine"]["load_average_1_5_15"]
-    axis.set_title(
-        f"burst: model latency L = {latency:g} s, Telegram refusing > {RATE_PER_SECOND} sends/s"
-        f"\n(2 shared cores, load average {load[0]:g} / {load[1]:g} / {load[2]:g} at the end)",
-        fontsize=10,
-    )
-    axis.legend(fontsize=8, loc="upper left")
-    axis.grid(True, alpha=0.3)
-    return save_figure(figure, out, NAME)
-
-
 async def run(
     plan: Plan,
     databases: list[DbKind],
@@ -391,56 +333,6 @@ async def run(
     plot(payload, out)
     print(report(payload))
     return payload
-
-
-def report(payload: JsonDict) -> str:
-    rows: list[list[Any]] = []
-    for r in payload["results"]:
-        sent = sum(r["messages"].values())
-        rows.append(
-            [
-                r["label"] + (" heavy-first" if r["heavy_first"] else ""),
-                r["workers"] or ("default" if r["bot"] == "aivenger" else "-"),
-                r["users"],
-                f"{r['delivered']}/{r['photos']}",
-                f"{r['wall_seconds']:.1f}",
-                f"{r['floor_seconds']:.1f}",
-                f"{r['ratio']:.2f}",
-                f"{r['latency'].get('p50', float('nan')):.1f}",
-                sent,
-                f"{r['received_429']}/{r['calls_inside_retry_after']}",
-                f"{r['peak_rss_bytes'] / 2**20:.0f}",
-                "yes" if r["meets_target"] else "no",
-            ]
-        )
-    headers = [
-        "bot", "W", "N", "avatars", "wall s", "limit s", "× limit", "p50 s",
-        "messages", "429s / early", "peak RSS MiB", "target met",
-    ]  # fmt: skip
-    return table(headers, rows) + "\n\n" + cpu_report(payload)
-
-
-def cpu_report(payload: JsonDict) -> str:
-    """CPU per photo: what the bot spent, and what the rest of the machine took meanwhile."""
-    rows = []
-    for r in payload["results"]:
-        cpu = r["cpu_seconds"]
-        rows.append(
-            [
-                r["label"] + (" heavy-first" if r["heavy_first"] else ""),
-                r["users"],
-                f"{1000 * cpu['bots'] / r['photos']:.0f}",
-                f"{cpu['bots']:.1f}",
-                f"{cpu['postgres']:.1f}",
-                f"{cpu['others']:.0f}",
-                f"{cpu['wall']:.0f}",
-            ]
-        )
-    headers = [
-        "bot", "N", "bot CPU ms / photo", "bot CPU s", "PostgreSQL CPU s", "others CPU s",
-        "case wall s",
-    ]  # fmt: skip
-    return table(headers, rows)
 
 
 def main(argv: list[str] | None = None) -> JsonDict:

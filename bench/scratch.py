@@ -21,7 +21,7 @@ from core import ledger
 from core import users as accounts
 from core.db import create_engine, create_session_factory, unit_of_work
 from core.migrate import upgrade_to_head
-from tests.db_fixtures import PG_ADMIN_DSN
+from tests.db_fixtures import pg_admin, pg_url
 
 DbKind = Literal["sqlite", "postgresql"]
 
@@ -39,23 +39,10 @@ def chosen_databases(args: argparse.Namespace) -> list[DbKind]:
     return kinds
 
 
-def _pg_url(database: str) -> str:
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    return f"{base}/{database}"
-
-
-async def _pg_admin(sql: str) -> None:
-    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def postgres_available() -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:
-        await _pg_admin("SELECT 1")
+        await pg_admin("SELECT 1")
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
@@ -81,14 +68,14 @@ async def scratch_database(
         yield url
         return
     name = f"aivenger_bench_{uuid.uuid4().hex[:10]}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
+    await pg_admin(f'CREATE DATABASE "{name}"')
     try:
-        url = _pg_url(name)
+        url = pg_url(name)
         if migrated:
             await migrate(url)
         yield url
     finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def register_users(database_url: str, ids: Sequence[int], *, credits: int = 30) -> None:

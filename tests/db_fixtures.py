@@ -30,12 +30,12 @@ TABLES = (
 )
 
 
-def _pg_url(database: str) -> str:
+def pg_url(database: str) -> str:
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     return f"{base}/{database}"
 
 
-async def _admin(sql: str) -> None:
+async def pg_admin(sql: str) -> None:
     connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
     try:
         await connection.execute(sql)
@@ -60,10 +60,10 @@ def postgres_database() -> Iterator[str]:
     """A migrated, throw-away PostgreSQL database for this test session."""
     name = f"aivenger_test_{uuid.uuid4().hex[:10]}"
     try:
-        run_blocking(_admin(f'CREATE DATABASE "{name}"'))
+        run_blocking(pg_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
         unreachable_postgres(str(exc))
-    url = _pg_url(name)
+    url = pg_url(name)
 
     async def migrate() -> None:
         engine = create_engine(url)
@@ -72,7 +72,7 @@ def postgres_database() -> Iterator[str]:
 
     run_blocking(migrate())
     yield url
-    run_blocking(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_blocking(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def sqlite_url(directory: Path) -> str:

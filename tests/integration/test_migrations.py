@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.db_fixtures import _admin, _pg_url, run_blocking, unreachable_postgres
+from tests.db_fixtures import pg_admin, pg_url, run_blocking, unreachable_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,11 +22,11 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         return
     name = f"aivenger_mig_{uuid.uuid4().hex[:8]}"
     try:
-        run_blocking(_admin(f'CREATE DATABASE "{name}"'))
+        run_blocking(pg_admin(f'CREATE DATABASE "{name}"'))
     except OSError as exc:
         unreachable_postgres(str(exc))
-    yield _pg_url(name)
-    run_blocking(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield pg_url(name)
+    run_blocking(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def alembic(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
