@@ -29,7 +29,7 @@ from bot.context import BotApplication
 from bot.inbox_heartbeat import InboxHeartbeat
 from core import inbox
 from core.db import unit_of_work
-from core.db_gate import receiving
+from core.db_gate import receiving, work_started
 from core.inbox import RawUpdate, StoredUpdate
 from core.task_stopping import cancel_and_wait
 
@@ -115,6 +115,7 @@ class UpdateInbox:
             task.add_done_callback(self._tasks.discard)
 
     async def _run(self, item: StoredUpdate) -> None:
+        work_started()  # its transactions go before those of updates started after it
         ok = await self._process(item)
         if ok:
             self._finished.append(item.update_id)

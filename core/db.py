@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from core.db_gate import gate_for
+from core.pool_ping import ping_when_idle
 from core.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -101,16 +102,17 @@ def create_engine(
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         poolclass=WarningQueuePool,
         pool_size=pool.size,
         max_overflow=pool.max_overflow,
         pool_timeout=pool.timeout,
-        pool_pre_ping=True,
         pool_recycle=1800,
     )
+    ping_when_idle(engine)  # not pool_pre_ping: three round trips on every checkout
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,10 +5,16 @@ three per new photo. The pool serves them in arrival order, so a job that has it
 and only needs to mark the send or complete would wait behind every photo that came in
 after it, and avatars would trickle out while the intake runs. The gate in front of the pool
 lets work that finishes jobs (`jobs_first`, set by the worker pool for its tasks) through
-before work that starts new ones; within a level, arrival order. Storing a fetched batch of
-updates (`receiving`) goes before even that: Telegram sends the next batch only once this
-one is stored, so a store queued behind the intake of the previous batch starved the whole
-pipeline (a 500-photo burst fetched its last batch 3 s late, and sends stalled 3 s later).
+before work that starts new ones. Storing a fetched batch of updates (`receiving`) goes
+before even that: Telegram sends the next batch only once this one is stored, so a store
+queued behind the intake of the previous batch starved the whole pipeline (a 500-photo burst
+fetched its last batch 3 s late, and sends stalled 3 s later).
+
+Within a level the oldest work goes first: an update's transactions queue by when its
+processing began (`work_started`), not by when each was asked for, so a photo halfway
+through its intake finishes it before the photos that came with it take their first step.
+Served step by step instead, a 300-photo burst made its first model call 1.5 s late, and
+every avatar went out that much later. Other work queues by when it asked.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
@@ -33,11 +40,17 @@ class Urgency(IntEnum):
 
 
 _urgency: ContextVar[Urgency] = ContextVar("database_urgency", default=Urgency.OTHER)
+_started: ContextVar[float | None] = ContextVar("database_work_started", default=None)
 
 
 def jobs_first() -> None:
     """This task, and every task it starts from now on, gets connections before others."""
     _urgency.set(Urgency.JOBS)
+
+
+def work_started() -> None:
+    """This task's transactions (and those of tasks it starts) queue as of now."""
+    _started.set(time.monotonic())
 
 
 @contextlib.contextmanager
@@ -51,7 +64,7 @@ def receiving() -> Iterator[None]:
 
 
 class DatabaseGate:
-    """At most `capacity` transactions at once, the more urgent first, each level FIFO. A
+    """At most `capacity` transactions at once, the more urgent first, then the oldest work. A
     wait longer than `timeout` raises `sqlalchemy.exc.TimeoutError`, as the pool's own
     checkout would (callers treat it as transient); `on_wait` hears of every wait."""
 
@@ -61,7 +74,7 @@ class DatabaseGate:
         self._free = capacity
         self._timeout = timeout
         self._on_wait = on_wait
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[int, float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
 
     @contextlib.asynccontextmanager
@@ -79,7 +92,9 @@ class DatabaseGate:
         if self._on_wait is not None:
             self._on_wait()
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (urgency, next(self._order), turn))
+        started = _started.get()
+        since = time.monotonic() if started is None else started
+        heapq.heappush(self._waiting, (urgency, since, next(self._order), turn))
         try:
             async with asyncio.timeout(self._timeout):
                 await turn
@@ -96,7 +111,7 @@ class DatabaseGate:
 
     def _release(self) -> None:
         while self._waiting:
-            _, _, turn = heapq.heappop(self._waiting)
+            *_, turn = heapq.heappop(self._waiting)
             if not turn.done():  # a cancelled waiter left its entry behind
                 turn.set_result(None)  # the slot goes straight to it
                 return

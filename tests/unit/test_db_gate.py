@@ -9,7 +9,7 @@ import contextvars
 import pytest
 
 from core.db import PoolTimeout
-from core.db_gate import DatabaseGate, jobs_first, receiving
+from core.db_gate import DatabaseGate, jobs_first, receiving, work_started
 
 
 async def _take(gate: DatabaseGate, name: str, order: list[str], hold: asyncio.Event) -> None:
@@ -98,3 +98,36 @@ async def test_storing_received_updates_goes_before_jobs_and_the_tasks_it_starts
     release.set()
     await asyncio.gather(holder, update, job, store, started_after)
     assert order == ["holder", "store", "job", "update", "dispatched update"]
+
+
+async def test_an_update_further_along_goes_before_the_first_steps_of_updates_started_after_it() -> (
+    None
+):
+    gate, order, release, downloaded = (
+        DatabaseGate(1, timeout=10),
+        [],
+        asyncio.Event(),
+        asyncio.Event(),
+    )
+
+    async def update(name: str, *, steps: int) -> None:
+        work_started()
+        for step in range(1, steps + 1):
+            if step > 1:
+                await downloaded.wait()  # between its steps the update waits on the network
+            async with gate.held():
+                order.append(f"{name}.{step}")
+
+    first = asyncio.create_task(update("first", steps=2))
+    await asyncio.sleep(0)  # its first step done, "first" downloads the photo
+    holder = asyncio.create_task(_take(gate, "holder", order, release))
+    await asyncio.sleep(0)
+    later = [asyncio.create_task(update(name, steps=1)) for name in ("second", "third")]
+    await asyncio.sleep(0)  # both wait for the connection before "first" asks again
+    downloaded.set()
+    await asyncio.sleep(0)
+    untagged = asyncio.create_task(_take(gate, "periodic", order, release))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first, holder, *later, untagged)
+    assert order == ["first.1", "holder", "first.2", "second.1", "third.1", "periodic"]
