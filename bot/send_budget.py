@@ -4,8 +4,10 @@ Telegram counts the requests it *accepts* in a sliding one-second window; we onl
 request started and when its answer came back, and it was accepted somewhere in between. So
 a send may start only while fewer than `limit` sends are in flight or ended less than a window
 ago: then no window at Telegram's end can hold more than `limit`, whatever the network's
-jitter (a bucket refilled at 30/s cannot promise that: requests bunch up on the way). Starts
-are also spaced by window/limit, so requests travel alone and stay short.
+jitter (a bucket refilled at 30/s cannot promise that: requests bunch up on the way). Once
+half the window is used, starts are also spaced by window/limit, so requests travel alone and
+stay short; below that a send starts at once (an avatar right behind its "⏳", a reply right
+behind an edit, need not wait a thirtieth of a second when the budget is nearly unused).
 
 A 429 anyway (another process shares the token, or Telegram counts differently) lowers the
 limit by a factor, and clean sends earn it back one by one (AIMD): the rest keep flowing
@@ -68,6 +70,8 @@ class SendWindow:
             if not self._ended:
                 return None
             return self._ended[0] + self.policy.window + self.policy.margin - now  # > 0
+        if self.recent(now) * 2 < self.limit:
+            return 0.0
         return max(0.0, self._last_start + self.spacing - now)
 
     @property

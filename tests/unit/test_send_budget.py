@@ -46,13 +46,23 @@ def test_telegram_never_sees_more_than_the_limit_in_a_window_whatever_the_jitter
         assert most_in_any_window(accepted, 1.0) <= 30, seed
 
 
-def test_starts_are_spaced_so_requests_travel_alone() -> None:
+def test_once_half_the_window_is_used_starts_are_spaced_so_requests_travel_alone() -> None:
     window = SendWindow(BudgetPolicy(limit=20, window=1.0))
-    window.start(10.0)
+    for n in range(10):
+        window.start(10.0 + n * 0.001)
+    last = 10.009
 
     assert window.spacing == 0.05
-    assert window.delay(10.0) == pytest.approx(window.spacing)
-    assert window.delay(10.0 + window.spacing) == 0
+    assert window.delay(last) == pytest.approx(window.spacing)
+    assert window.delay(last + window.spacing) == 0
+
+
+def test_with_the_window_nearly_empty_a_send_starts_at_once() -> None:
+    window = SendWindow(BudgetPolicy(limit=20, window=1.0))
+    window.start(10.0)  # the "⏳" message
+    window.end(10.004)
+
+    assert window.delay(10.005) == 0  # its avatar right behind it
 
 
 def test_a_429_lowers_the_limit_and_clean_sends_earn_it_back_one_by_one() -> None:
