@@ -15,13 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import ledger, purchases  # purchases uses this module at call time only
-from core.clock import utcnow
-from core.db import is_postgres
+from core import purchases  # purchases uses this module at call time only
 from core.errors import NotFound, PaymentRefused
 from core.models import Payment
 from core.settings_values import CreditPack
@@ -126,36 +122,6 @@ def check_checkout(secret: bytes, packs: Sequence[CreditPack], checkout: Checkou
     if (pack.credits, pack.stars) != (claim.credits, claim.stars):
         raise PaymentRefused("price_changed")
     return claim
-
-
-async def credit_purchase(
-    session: AsyncSession, *, claim: Claim, payer_id: int, charge_id: str
-) -> Purchase:
-    """Record the payment and credit its pack, both at most once per charge id."""
-    insert = pg_insert if is_postgres(session) else sqlite_insert
-    await session.execute(
-        insert(Payment)
-        .values(
-            charge_id=charge_id,
-            user_id=payer_id,
-            pack_id=claim.pack_id,
-            credits=claim.credits,
-            stars=claim.stars,
-            credited_at=utcnow(),
-            notified_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=[Payment.charge_id])
-    )
-    credited = await ledger.credit(
-        session,
-        user_id=payer_id,
-        amount=claim.credits,
-        kind=ledger.LedgerKind.PURCHASE,
-        key=f"purchase:{charge_id}",
-        reference=claim.pack_id,
-    )
-    balance = await ledger.balance(session, payer_id)
-    return Purchase(credited=credited, credits=claim.credits, balance=balance)
 
 
 async def debit_refund(session: AsyncSession, *, charge_id: str) -> Refund | None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import ledger, payments
 from core.db import unit_of_work
 from core.events import JobEvents
-from core.payments import Checkout, Claim, Purchase, Refund
+from core.payments import Checkout, Claim, Refund
 from core.settings_values import CreditPack
 
 
@@ -88,16 +88,6 @@ class PaymentService:
     def check_checkout(self, checkout: Checkout) -> Claim:
         """No I/O: Telegram wants the answer within 10 seconds."""
         return payments.check_checkout(self._secret, self._packs, checkout)
-
-    async def complete_purchase(self, checkout: Checkout, *, charge_id: str) -> Purchase:
-        claim = payments.check_paid(self._secret, checkout)
-        async with unit_of_work(self._sessions) as session:
-            purchase = await payments.credit_purchase(
-                session, claim=claim, payer_id=checkout.payer_id, charge_id=charge_id
-            )
-        if purchase.credited:
-            self._events.credits_moved(ledger.LedgerKind.PURCHASE, purchase.credits)
-        return purchase
 
     async def payment(self, charge_id: str) -> PaymentRecord | None:
         async with unit_of_work(self._sessions) as session:
