@@ -1,7 +1,7 @@
 """Check a pooled PostgreSQL connection before use only when it has sat idle.
 
 SQLAlchemy's `pool_pre_ping` checks every checkout, and on asyncpg a check is three round
-trips (BEGIN, an empty statement, COMMIT): more than a photo's own transactions make. A
+trips (BEGIN, an empty statement, COMMIT): as many as a short transaction of our own. A
 connection handed back moments ago is alive as surely as one just pinged, so, as HikariCP
 does with its "alive bypass window", the check runs only for connections idle longer than
 `IDLE_SECONDS_BEFORE_PING`. A dead one found then invalidates the whole pool (a server
