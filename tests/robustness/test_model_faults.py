@@ -4,7 +4,9 @@ served all along.
 
 The bot runs the real OpenRouter adapter over HTTP against the fake, with the production
 retry policy (4 attempts, Retry-After honoured) but a fast exponential backoff, so a burst
-that outlives the retries takes a second, not ten.
+that outlives the retries takes a second, not ten. Only the hang case gets a short client
+timeout: anywhere else a stalled test machine would time out an attempt whose scripted fault
+the fake had already served, and the bot's (correct) retry would then succeed.
 """
 
 from __future__ import annotations
@@ -28,12 +30,15 @@ from tests.robustness.userview import REFUNDED, avatars, money
 
 FAULTY = "fault-under-test"  # Ada's caption: the fake's faults are routed to her photo only
 ADMIN = 900
-TIMEOUT = 0.5
+TIMEOUT = 10.0  # as the e2e harness: no attempt times out on a slow test machine
+HANG_TIMEOUT = 0.5  # for the hang case only, whose every attempt is meant to time out
 BUSY = "busy right now"
 
 
 @asynccontextmanager
-async def world_with_fast_retries(tmp_path: Path) -> AsyncIterator[BotWorld]:
+async def world_with_fast_retries(
+    tmp_path: Path, *, timeout: float = TIMEOUT
+) -> AsyncIterator[BotWorld]:
     overrides = Overrides()
     async with httpx.AsyncClient() as client:
 
@@ -44,7 +49,7 @@ async def world_with_fast_retries(tmp_path: Path) -> AsyncIterator[BotWorld]:
                 api_key=OPENROUTER_KEY,
                 base_url=model.base_url,
                 model="google/gemini-2.5-flash-image",
-                timeout=TIMEOUT,
+                timeout=timeout,
                 backoff_base=0.05,
             )
 
@@ -59,25 +64,30 @@ async def world_with_fast_retries(tmp_path: Path) -> AsyncIterator[BotWorld]:
 
 
 FAILURES = [
-    pytest.param([Outcome.http(429, retry_after=120)], BUSY, id="429-retry-after-beyond-budget"),
-    pytest.param([Outcome.http(502), Outcome.http(503)] * 2, BUSY, id="502-503-burst"),
-    pytest.param([Outcome.hang(5)] * 4, "took too long", id="hang-past-timeout"),
-    pytest.param([Outcome.malformed_json()], "couldn't use", id="malformed-json"),
-    pytest.param([Outcome.text_only()], "declined this photo", id="text-only"),
-    pytest.param([Outcome.refusal("IMAGE_SAFETY")], "declined this photo", id="refusal"),
-    pytest.param([Outcome.http(402, "Insufficient credits")], "We've been notified", id="402"),
+    pytest.param(
+        [Outcome.http(429, retry_after=120)], BUSY, TIMEOUT, id="429-retry-after-beyond-budget"
+    ),
+    pytest.param([Outcome.http(502), Outcome.http(503)] * 2, BUSY, TIMEOUT, id="502-503-burst"),
+    pytest.param([Outcome.hang(5)] * 4, "took too long", HANG_TIMEOUT, id="hang-past-timeout"),
+    pytest.param([Outcome.malformed_json()], "couldn't use", TIMEOUT, id="malformed-json"),
+    pytest.param([Outcome.text_only()], "declined this photo", TIMEOUT, id="text-only"),
+    pytest.param([Outcome.refusal("IMAGE_SAFETY")], "declined this photo", TIMEOUT, id="refusal"),
+    pytest.param(
+        [Outcome.http(402, "Insufficient credits")], "We've been notified", TIMEOUT, id="402"
+    ),
 ]
 
 
-@pytest.mark.parametrize(("faults", "explanation"), FAILURES)
+@pytest.mark.parametrize(("faults", "explanation", "timeout"), FAILURES)
 async def test_a_model_fault_is_explained_and_refunded_while_others_are_served(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     faults: list[Outcome],
     explanation: str,
+    timeout: float,
 ) -> None:
     caplog.set_level(logging.INFO)
-    async with world_with_fast_retries(tmp_path) as world:
+    async with world_with_fast_retries(tmp_path, timeout=timeout) as world:
         ada, bob = await world.started_user(1), await world.started_user(2)
         world.model.script_for(FAULTY, *faults)
         await ada.send_photo(images.jpeg(), caption=FAULTY)
