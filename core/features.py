@@ -66,7 +66,7 @@ def build_features(
     return Features(
         accounts=AccountService(sessions=sessions, pricing=pricing, events=events),
         submissions=SubmissionService(
-            sessions=sessions, blobs=blobs, pricing=pricing, events=events, on_queued=pool.notify
+            sessions=sessions, blobs=blobs, pricing=pricing, events=events, workers=pool
         ),
         gallery=GalleryService(sessions=sessions, blobs=blobs),
         payments=PaymentService(

@@ -40,11 +40,33 @@ class NewGeneration:
     extra_original_keys: tuple[str, ...] = ()  # more photos of the person (an album)
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who runs a job from now on, and for how long before the sweeper may take it back."""
+
+    owner: str | None  # the process instance (`core.instance`); None in single-process tests
+    seconds: float
+
+
 def new_generation_id() -> str:
     return uuid.uuid4().hex
 
 
-async def insert_queued(session: AsyncSession, *, job: NewGeneration, gen_id: str) -> Generation:
+def _lease(job: Generation, lease: Lease) -> None:
+    """The one way a job becomes running: an attempt more, leased to `lease.owner`."""
+    now = utcnow()
+    job.status = Status.RUNNING
+    job.attempts += 1
+    job.lease_until = now + timedelta(seconds=lease.seconds)
+    job.claimed_by = lease.owner
+    job.updated_at = now
+
+
+async def insert_queued(
+    session: AsyncSession, *, job: NewGeneration, gen_id: str, leased: Lease | None = None
+) -> Generation:
+    """The new job, queued; or, `leased`, already running in this process (a worker slot was
+    free and nothing was queued: `core.workers.WorkerPool.take_slot`), in the same insert."""
     extras = list(job.extra_original_keys)
     row = Generation(
         id=gen_id,
@@ -62,6 +84,8 @@ async def insert_queued(session: AsyncSession, *, job: NewGeneration, gen_id: st
         parent_id=job.parent_id,
         extra_original_keys=json.dumps(extras) if extras else None,
     )
+    if leased is not None:
+        _lease(row, leased)
     session.add(row)
     await session.flush()
     return row
@@ -132,13 +156,9 @@ async def claim_jobs(
     Several at once when several slots are free: a burst pays one transaction per batch.
     """
     jobs = list(await session.scalars(_claim_query(limit, is_postgres(session))))
-    now = utcnow()
+    lease = Lease(owner=owner, seconds=lease_seconds)
     for job in jobs:
-        job.status = Status.RUNNING
-        job.attempts += 1
-        job.lease_until = now + timedelta(seconds=lease_seconds)
-        job.claimed_by = owner
-        job.updated_at = now
+        _lease(job, lease)
     await session.flush()
     return jobs
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +26,7 @@ from core.db import unit_of_work
 from core.db_gate import jobs_first
 from core.delivery_port import JobPolicy
 from core.errors import RecoveryGaveUp
+from core.generations import Lease
 from core.jobs import JobRunner
 from core.models import Generation
 from core.task_stopping import cancel_and_wait
@@ -32,6 +36,37 @@ log = logging.getLogger(__name__)
 # Jobs claimed in one transaction at most, when that many slots are free: a burst's queue is
 # taken in a few transactions, while one process cannot hoard what other processes could run.
 CLAIM_BATCH = 8
+
+
+def _job_context() -> contextvars.Context:
+    """A job's task context: jobs' place at the database gate, not the place of the update
+    whose handler handed the job over."""
+    context = contextvars.Context()
+    context.run(jobs_first)
+    return context
+
+
+@dataclass(eq=False)
+class _HandedSlot:
+    """`core.job_handoff.WorkerSlot`: one of the pool's slots, taken for a hand-off."""
+
+    lease: Lease
+    run: Callable[[Generation], None]
+    release: Callable[[], None]
+    done: bool = False
+
+    def start(self, job: Generation) -> None:
+        self._end()
+        self.run(job)
+
+    def give_back(self) -> None:
+        self._end()
+        self.release()
+
+    def _end(self) -> None:
+        if self.done:
+            raise RuntimeError("a handed-out worker slot is started or given back once")
+        self.done = True
 
 
 class WorkerPool:
@@ -55,6 +90,7 @@ class WorkerPool:
         self._poll_interval = poll_interval
         self._instance_id = instance_id
         self._wake = asyncio.Event()
+        self._queue_empty = False  # the dispatcher's last claim found nothing more: it waits
         self._stopping = asyncio.Event()
         self._running: dict[asyncio.Task[None], Generation] = {}
         self._loops: list[asyncio.Task[None]] = []
@@ -69,6 +105,11 @@ class WorkerPool:
         return len(self._running)
 
     @property
+    def waiting_for_work(self) -> bool:
+        """The dispatcher found the queue empty and waits: a new job may be handed over."""
+        return self._queue_empty
+
+    @property
     def alive(self) -> bool:
         """True while the loops run and have ticked recently (for /healthz)."""
         if not self._loops or any(task.done() for task in self._loops):
@@ -79,6 +120,29 @@ class WorkerPool:
     def notify(self) -> None:
         """A job was queued in this process: claim it now instead of at the next poll."""
         self._wake.set()
+
+    async def take_slot(self) -> _HandedSlot | None:
+        """A free slot for a job about to be inserted already leased to this process
+        (`core.job_handoff`); None while the dispatcher has queued work to claim, every
+        slot is busy, or the pool is stopping."""
+        if self._stopping.is_set() or not self._loops or self._wake.is_set():
+            return None  # stopping, not started, or a job was just queued: it goes first
+        if not self.waiting_for_work or self._slots.locked():
+            return None
+        await self._slots.acquire()  # free: returns at once, with no other task run between
+        lease = Lease(owner=self._instance_id, seconds=self._policy.lease_seconds)
+        return _HandedSlot(lease, run=self._start_handed, release=self._slots.release)
+
+    def _start_handed(self, job: Generation) -> None:
+        if self._stopping.is_set():  # stop() no longer waits for new tasks: leave the lease
+            self._slots.release()  # to the restart (or the sweeper), as a crash would
+            log.warning("stopping: a handed-over job waits for its lease to end",
+                        extra={"generation_id": job.id, "user_id": job.user_id})  # fmt: skip
+            return
+        task = asyncio.create_task(
+            self._run(job), name=f"generation-{job.id}", context=_job_context()
+        )
+        self._running[task] = job
 
     async def start(self) -> None:
         self._stopping.clear()
@@ -140,7 +204,11 @@ class WorkerPool:
                 task = asyncio.create_task(self._run(job), name=f"generation-{job.id}")
                 self._running[task] = job
             if len(jobs) < slots:  # the queue ran dry: wait for a submit, a requeue or a poll
-                await self._idle()
+                self._queue_empty = True
+                try:
+                    await self._idle()
+                finally:
+                    self._queue_empty = False
 
     async def _run(self, job: Generation) -> None:
         """A finished job frees its slot (a dispatcher waiting for one goes on); only a job

@@ -3,7 +3,9 @@
 The path from a photo to its queued job is: `admission` (is this message new, is there room
 and credit, counting uploads in flight? read with the account on arrival), the download and
 intake outside any transaction, the original stored, and `_charge_and_queue` (charge,
-re-count under the user's row lock, insert the job) in one transaction. The status message
+re-count under the user's row lock, insert the job) in one transaction. With a worker of this
+process free and nothing queued, the job is inserted already running and starts when that
+transaction commits (`core.job_handoff`); otherwise it is queued. The status message
 is attached afterwards: whoever comes second, the worker that finishes the job or the handler
 that sent "⏳", tidies it away.
 """
@@ -24,6 +26,7 @@ from core.db import unit_of_work
 from core.errors import InsufficientCredits, TooManyActive
 from core.events import JobEvents, JobSummary
 from core.intake import prepare_image
+from core.job_handoff import LocalWorkers
 from core.services.accounts import Account, Pricing
 from core.services.job_sources import JobSource, new_job, source_of_again
 from core.uploads_in_flight import UploadsInFlight
@@ -70,13 +73,13 @@ class SubmissionService:
         blobs: BlobStore,
         pricing: Pricing,
         events: JobEvents,
-        on_queued: Callable[[], None] | None = None,
+        workers: LocalWorkers | None = None,
     ) -> None:
         self._sessions = sessions
         self._blobs = blobs
         self._pricing = pricing
         self._events = events
-        self._on_queued = on_queued
+        self._workers = workers
         self._uploads = UploadsInFlight()
 
     @contextlib.asynccontextmanager
@@ -172,6 +175,7 @@ class SubmissionService:
     ) -> Submitted:
         gen_id = generations.new_generation_id()
         cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
+        slot = await self._workers.take_slot() if self._workers else None
         try:
             async with unit_of_work(self._sessions) as session:
                 source = await source_of(session)
@@ -187,18 +191,30 @@ class SubmissionService:
                 if await generations.count_active(session, source.user_id) >= limit:
                     raise TooManyActive(limit=limit)
                 row = await generations.insert_queued(
-                    session, gen_id=gen_id, job=new_job(source, style=user.style, cost=cost)
+                    session,
+                    gen_id=gen_id,
+                    job=new_job(source, style=user.style, cost=cost),
+                    leased=slot.lease if slot else None,
                 )
         except IntegrityError:
+            if slot is not None:
+                slot.give_back()
             existing = await submitted_for_message(
                 self._sessions, chat_id=chat_id, message_id=message_id
             )
             if existing is None:
                 raise
             return existing
-        log.info("generation queued", extra={"generation_id": gen_id, "user_id": source.user_id})
+        except BaseException:  # refused, failed or cancelled: nothing to run
+            if slot is not None:
+                slot.give_back()
+            raise
+        extra = {"generation_id": gen_id, "user_id": source.user_id}
+        log.info("generation %s", "started" if slot else "queued", extra=extra)
         self._events.submitted(JobSummary.of(row))
         self._events.credits_moved(ledger.LedgerKind.CHARGE, cost)
-        if self._on_queued:
-            self._on_queued()
+        if slot is not None:
+            slot.start(row)
+        elif self._workers:
+            self._workers.notify()
         return Submitted(generation_id=gen_id, balance=balance, duplicate=False)

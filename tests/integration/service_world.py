@@ -138,7 +138,7 @@ async def make_world(
         sessions=sessions,
         accounts=AccountService(sessions=sessions, pricing=pricing, events=events),
         submissions=SubmissionService(
-            sessions=sessions, blobs=blobs, pricing=pricing, events=events, on_queued=pool.notify
+            sessions=sessions, blobs=blobs, pricing=pricing, events=events, workers=pool
         ),
         gallery=GalleryService(sessions=sessions, blobs=blobs),
         runner=runner,
