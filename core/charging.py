@@ -17,9 +17,15 @@ from core.models import Generation, User
 
 
 async def charge_and_insert(
-    session: AsyncSession, *, gen_id: str, job: generations.NewGeneration, max_active: int
+    session: AsyncSession,
+    *,
+    gen_id: str,
+    job: generations.NewGeneration,
+    max_active: int,
+    leased: generations.Lease | None = None,
 ) -> tuple[Generation, int]:
-    """The queued row and the balance after its charge (`charge:<gen_id>`, exactly once)."""
+    """The new row (queued, or `leased` to a free worker: `core.job_handoff`) and the balance
+    after its charge (`charge:<gen_id>`, exactly once)."""
     await session.execute(select(User.id).where(User.id == job.user_id).with_for_update())
     if await generations.count_active(session, job.user_id) >= max_active:
         raise TooManyActive(limit=max_active)
@@ -30,5 +36,5 @@ async def charge_and_insert(
         key=f"charge:{gen_id}",
         reference=gen_id,
     )
-    row = await generations.insert_queued(session, gen_id=gen_id, job=job)
+    row = await generations.insert_queued(session, gen_id=gen_id, job=job, leased=leased)
     return row, balance

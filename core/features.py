@@ -84,7 +84,7 @@ def build_features(
             cost=settings.edit_cost or settings.generation_cost,
             max_active=settings.max_active_per_user,
             events=events,
-            on_queued=pool.notify,
+            workers=pool,
         ),
         albums=AlbumService(
             sessions=sessions,

@@ -4,7 +4,8 @@ The job is inserted already leased to this process (`core.generations.insert_que
 `Lease`) and its task starts as soon as that transaction commits: no claim transaction and no
 dispatcher wake-up stand between a paid photo and its model call. A slot is only handed out
 when one is free and the dispatcher last found the queue empty, so a hand-off never overtakes
-queued work; otherwise the job is queued and the dispatcher woken, as ever.
+queued work; otherwise the job is queued and the dispatcher woken, as ever. Photos, their
+"again" and edits are handed over; an album's jobs, several at once, are queued.
 
 What a crash leaves is what a claim leaves: a running row leased to this process, which a
 restart takes back at once (`WorkerPool` start-up) or the sweeper once the lease ends.
@@ -12,6 +13,8 @@ restart takes back at once (`WorkerPool` start-up) or the sweeper once the lease
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 from core.generations import Lease
@@ -38,3 +41,41 @@ class LocalWorkers(Protocol):
     def notify(self) -> None:
         """A job was queued: claim it now instead of at the next poll."""
         ...
+
+
+class NextWorker:
+    """Where the job about to be inserted will run: a free worker of this process (then its
+    `lease` goes on the insert) or, `lease` None, the queue."""
+
+    def __init__(self, workers: LocalWorkers | None, slot: WorkerSlot | None) -> None:
+        self._workers = workers
+        self._slot = slot
+
+    @property
+    def lease(self) -> Lease | None:
+        return self._slot.lease if self._slot else None
+
+    def start(self, job: Generation) -> None:
+        """The insert committed: run the job on its worker, or wake the dispatcher."""
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            slot.start(job)
+        elif self._workers is not None:
+            self._workers.notify()
+
+    def _give_back(self) -> None:
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            slot.give_back()
+
+
+@contextlib.asynccontextmanager
+async def next_worker(workers: LocalWorkers | None) -> AsyncIterator[NextWorker]:
+    """For one job's insert-and-commit: a worker not started by the end of the block (the
+    insert was refused, failed or cancelled, or the job existed already) is given back."""
+    slot = await workers.take_slot() if workers is not None else None
+    handover = NextWorker(workers, slot)
+    try:
+        yield handover
+    finally:
+        handover._give_back()

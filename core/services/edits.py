@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,8 @@ from core.charging import charge_and_insert
 from core.db import unit_of_work
 from core.errors import AIVengerError, InsufficientCredits, NotFound
 from core.events import JobEvents, JobSummary
+from core.job_handoff import LocalWorkers, next_worker
+from core.models import GenerationStatus as Status
 from core.services.submissions import Submitted, submitted_for_message
 from core.styles import clean_caption
 
@@ -61,14 +62,14 @@ class EditService:
         cost: int,
         max_active: int,
         events: JobEvents,
-        on_queued: Callable[[], None] | None = None,
+        workers: LocalWorkers | None = None,
     ) -> None:
         self._sessions = sessions
         self._blobs = blobs
         self.cost = cost
         self._max_active = max_active
         self._events = events
-        self._on_queued = on_queued
+        self._workers = workers
 
     async def submit_edit(self, request: EditRequest) -> Submitted:
         """NotFound when the reply is not to one of the user's avatars; a refusal (credits,
@@ -133,10 +134,16 @@ class EditService:
             parent_id=parent.id,
         )
         try:
-            async with unit_of_work(self._sessions) as session:
-                row, balance = await charge_and_insert(
-                    session, gen_id=gen_id, job=job, max_active=self._max_active
-                )
+            async with next_worker(self._workers) as worker:
+                async with unit_of_work(self._sessions) as session:
+                    row, balance = await charge_and_insert(
+                        session,
+                        gen_id=gen_id,
+                        job=job,
+                        max_active=self._max_active,
+                        leased=worker.lease,
+                    )
+                worker.start(row)
         except IntegrityError:
             existing = await submitted_for_message(
                 self._sessions, chat_id=request.chat_id, message_id=request.source_message_id
@@ -144,9 +151,8 @@ class EditService:
             if existing is None:
                 raise
             return existing
-        log.info("edit queued", extra={"generation_id": gen_id, "user_id": request.user_id})
+        extra = {"generation_id": gen_id, "user_id": request.user_id}
+        log.info("edit %s", "queued" if row.status == Status.QUEUED else "started", extra=extra)
         self._events.submitted(JobSummary.of(row))
         self._events.credits_moved(ledger.LedgerKind.CHARGE, self.cost)
-        if self._on_queued:
-            self._on_queued()
         return Submitted(generation_id=gen_id, balance=balance, duplicate=False)

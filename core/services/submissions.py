@@ -26,7 +26,8 @@ from core.db import unit_of_work
 from core.errors import InsufficientCredits, TooManyActive
 from core.events import JobEvents, JobSummary
 from core.intake import prepare_image
-from core.job_handoff import LocalWorkers
+from core.job_handoff import LocalWorkers, next_worker
+from core.models import GenerationStatus as Status
 from core.services.accounts import Account, Pricing
 from core.services.job_sources import JobSource, new_job, source_of_again
 from core.uploads_in_flight import UploadsInFlight
@@ -175,46 +176,37 @@ class SubmissionService:
     ) -> Submitted:
         gen_id = generations.new_generation_id()
         cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
-        slot = await self._workers.take_slot() if self._workers else None
         try:
-            async with unit_of_work(self._sessions) as session:
-                source = await source_of(session)
-                user = await users.get(session, source.user_id)
-                balance = await ledger.charge(
-                    session,
-                    user_id=source.user_id,
-                    cost=cost,
-                    key=f"charge:{gen_id}",
-                    reference=gen_id,
-                )
-                # The charge holds the user's row lock, so this count cannot race.
-                if await generations.count_active(session, source.user_id) >= limit:
-                    raise TooManyActive(limit=limit)
-                row = await generations.insert_queued(
-                    session,
-                    gen_id=gen_id,
-                    job=new_job(source, style=user.style, cost=cost),
-                    leased=slot.lease if slot else None,
-                )
+            async with next_worker(self._workers) as worker:
+                async with unit_of_work(self._sessions) as session:
+                    source = await source_of(session)
+                    user = await users.get(session, source.user_id)
+                    balance = await ledger.charge(
+                        session,
+                        user_id=source.user_id,
+                        cost=cost,
+                        key=f"charge:{gen_id}",
+                        reference=gen_id,
+                    )
+                    # The charge holds the user's row lock, so this count cannot race.
+                    if await generations.count_active(session, source.user_id) >= limit:
+                        raise TooManyActive(limit=limit)
+                    row = await generations.insert_queued(
+                        session,
+                        gen_id=gen_id,
+                        job=new_job(source, style=user.style, cost=cost),
+                        leased=worker.lease,
+                    )
+                worker.start(row)
         except IntegrityError:
-            if slot is not None:
-                slot.give_back()
             existing = await submitted_for_message(
                 self._sessions, chat_id=chat_id, message_id=message_id
             )
             if existing is None:
                 raise
             return existing
-        except BaseException:  # refused, failed or cancelled: nothing to run
-            if slot is not None:
-                slot.give_back()
-            raise
-        extra = {"generation_id": gen_id, "user_id": source.user_id}
-        log.info("generation %s", "started" if slot else "queued", extra=extra)
+        how = "queued" if row.status == Status.QUEUED else "started"
+        log.info("generation %s", how, extra={"generation_id": gen_id, "user_id": source.user_id})
         self._events.submitted(JobSummary.of(row))
         self._events.credits_moved(ledger.LedgerKind.CHARGE, cost)
-        if slot is not None:
-            slot.start(row)
-        elif self._workers:
-            self._workers.notify()
         return Submitted(generation_id=gen_id, balance=balance, duplicate=False)
