@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, case, or_, select, update
+from sqlalchemy import Table, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
 from core.models import DeliveryState as Delivery
-from core.models import Generation
+from core.models import Generation, User
 from core.models import GenerationStatus as Status
 
 _rows = cast(Table, Generation.__table__)
@@ -30,6 +30,14 @@ _HELD = update(_rows).where(
     _rows.c.status == Status.RUNNING,
 )
 _HELD_STATUS_MESSAGE = _HELD.returning(_rows.c.status_message_id)
+_users = cast(Table, User.__table__)
+# The send mark hands back what the caption needs, read in the same statement.
+_HELD_FOR_CAPTION = _HELD.returning(
+    select(_users.c.credits).where(_users.c.id == _rows.c.user_id).scalar_subquery(),
+    select(func.coalesce(_users.c.language, _users.c.language_code))
+    .where(_users.c.id == _rows.c.user_id)
+    .scalar_subquery(),
+)
 
 
 def _params(gen_id: str, attempt: int, values: Mapping[str, object]) -> dict[str, object]:
@@ -63,6 +71,14 @@ class StoredResult:
     model: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """A send mark taken: the user's balance and language, for the avatar's caption."""
+
+    balance: int
+    language: str | None
+
+
 async def begin_send(
     session: AsyncSession,
     *,
@@ -71,18 +87,20 @@ async def begin_send(
     lease_seconds: float,
     resend: bool = False,
     result: StoredResult | None = None,
-) -> bool:
+) -> Sending | None:
     """Renew the lease and note that a send (or the one re-send after a crash cut the first
     off) starts: from here on the avatar may reach the user, so a crash or a lost answer can
     no longer end in a refund. A new `result` is recorded in the same statement, so a retry
-    after a crash re-sends the stored avatar instead of paying the model twice."""
+    after a crash re-sends the stored avatar instead of paying the model twice. None when
+    `attempt` no longer holds the job."""
     values: dict[str, object] = {
         "lease_until": utcnow() + timedelta(seconds=lease_seconds),
         "delivery": Delivery.RESENDING if resend else Delivery.SENDING,
     }
     if result is not None:
         values |= {"result_key": result.key, "model_cost": result.model_cost, "model": result.model}
-    return await _changed(session, gen_id, attempt, **values)
+    found = (await session.execute(_HELD_FOR_CAPTION, _params(gen_id, attempt, values))).first()
+    return None if found is None else Sending(balance=int(found[0]), language=found[1])
 
 
 async def undo_send(

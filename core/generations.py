@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
@@ -108,17 +108,32 @@ class SubmissionFacts:
     taken: bool  # this message already started a job (a redelivered update)
     active: int  # the user's queued and running jobs
 
+    @classmethod
+    def of(cls, taken: bool | None, active: int | None) -> SubmissionFacts:
+        return cls(taken=bool(taken), active=int(active or 0))
 
-async def submission_facts(
-    session: AsyncSession, *, user_id: int, chat_id: int, source_message_id: int
-) -> SubmissionFacts:
+
+def submission_fact_columns(
+    *, user_id: int, chat_id: int, source_message_id: int
+) -> tuple[ColumnElement[bool], ScalarSelect[int]]:
+    """`SubmissionFacts` as two columns, for a statement that reads more beside them (the
+    account: `core.services.accounts`); `SubmissionFacts.of` reads them back."""
     taken = (
         select(Generation.id)
         .where(Generation.chat_id == chat_id, Generation.source_message_id == source_message_id)
         .exists()
     )
-    row = (await session.execute(select(taken, _active_count(user_id).scalar_subquery()))).one()
-    return SubmissionFacts(taken=bool(row[0]), active=int(row[1] or 0))
+    return taken, _active_count(user_id).scalar_subquery()
+
+
+async def submission_facts(
+    session: AsyncSession, *, user_id: int, chat_id: int, source_message_id: int
+) -> SubmissionFacts:
+    columns = submission_fact_columns(
+        user_id=user_id, chat_id=chat_id, source_message_id=source_message_id
+    )
+    row = (await session.execute(select(*columns))).one()
+    return SubmissionFacts.of(row[0], row[1])
 
 
 def _active_count(user_id: int) -> Select[Any]:

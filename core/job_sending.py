@@ -51,9 +51,9 @@ class JobSending:
     ) -> tuple[int, str | None]:
         """Record a new `result`, renew the lease and mark the send, or stand down if the job
         is no longer ours; the user's balance and language for the caption, read in the same
-        transaction."""
+        statement."""
         async with unit_of_work(self._sessions) as session:
-            ours = await claims.begin_send(
+            sending = await claims.begin_send(
                 session,
                 gen_id=job.id,
                 attempt=job.attempts,
@@ -61,10 +61,9 @@ class JobSending:
                 resend=resend,
                 result=result,
             )
-            user = await users.get(session, job.user_id) if ours else None
-        if user is None:
+        if sending is None:
             raise LeaseLost
-        return user.credits, users.language_of(user)
+        return sending.balance, sending.language
 
     async def give_up_in_doubt(self, job: Generation) -> None:
         """Crashes cut off both the send and the labelled re-send: the avatar may be with the

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import broadcasts, gallery, generations, ledger, users
@@ -80,13 +81,12 @@ class AccountService:
         id) of a photo this update submits; its `SubmissionFacts` come with the account.
         """
         async with unit_of_work(self._sessions) as session:
-            found = await users.find(session, profile.user_id)
+            found, facts = await _user_and_facts(session, profile.user_id, photo)
             if found is not None:
                 if users.profile_changed(found, profile):
                     await users.update_profile(session, profile=profile)
                 if present and found.blocked_at is not None:
                     await broadcasts.clear_user_blocked(session, profile.user_id)
-                facts = await _photo_facts(session, found.id, photo)
                 return self._account(found, created=False, photo=facts)
             if not register:
                 return None
@@ -144,6 +144,24 @@ class AccountService:
             created=created,
             photo=photo,
         )
+
+
+async def _user_and_facts(
+    session: AsyncSession, user_id: int, photo: tuple[int, int] | None
+) -> tuple[User | None, SubmissionFacts | None]:
+    """The user's row and, for a photo, its `SubmissionFacts`, in one statement: the account
+    of every photo is read on the way to its download."""
+    if photo is None:
+        return await users.find(session, user_id), None
+    chat_id, message_id = photo
+    columns = generations.submission_fact_columns(
+        user_id=user_id, chat_id=chat_id, source_message_id=message_id
+    )
+    query = select(User, *columns).where(User.id == user_id)
+    row = (await session.execute(query.execution_options(populate_existing=True))).first()
+    if row is None:
+        return None, None
+    return row[0], SubmissionFacts.of(row[1], row[2])
 
 
 async def _photo_facts(

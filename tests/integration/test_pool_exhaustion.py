@@ -20,7 +20,7 @@ async def test_a_job_whose_query_finds_the_pool_exhausted_is_requeued_not_failed
     real = claims.begin_send
     busy = {"left": 1}
 
-    async def exhausted_once(*args: Any, **kwargs: Any) -> bool:
+    async def exhausted_once(*args: Any, **kwargs: Any) -> claims.Sending | None:
         if busy["left"]:
             busy["left"] -= 1
             raise PoolTimeout("QueuePool limit of size 1 overflow 0 reached")
