@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, case, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import users
 from core.clock import utcnow
 from core.models import DeliveryState as Delivery
 from core.models import Generation, User
@@ -33,10 +34,10 @@ _HELD_STATUS_MESSAGE = _HELD.returning(_rows.c.status_message_id)
 _users = cast(Table, User.__table__)
 # The send mark hands back what the caption needs, read in the same statement.
 _HELD_FOR_CAPTION = _HELD.returning(
-    select(_users.c.credits).where(_users.c.id == _rows.c.user_id).scalar_subquery(),
-    select(func.coalesce(_users.c.language, _users.c.language_code))
-    .where(_users.c.id == _rows.c.user_id)
-    .scalar_subquery(),
+    *(
+        select(column).where(_users.c.id == _rows.c.user_id).scalar_subquery()
+        for column in (_users.c.credits, _users.c.language, _users.c.language_code)
+    )
 )
 
 
@@ -100,7 +101,10 @@ async def begin_send(
     if result is not None:
         values |= {"result_key": result.key, "model_cost": result.model_cost, "model": result.model}
     found = (await session.execute(_HELD_FOR_CAPTION, _params(gen_id, attempt, values))).first()
-    return None if found is None else Sending(balance=int(found[0]), language=found[1])
+    if found is None:
+        return None
+    balance, chosen, client = found
+    return Sending(balance=int(balance), language=users.preferred_language(chosen, client))
 
 
 async def undo_send(

@@ -96,7 +96,12 @@ def profile_changed(user: User, profile: Profile) -> bool:
 
 def language_of(user: User) -> str | None:
     """The language the user chose, else the one their Telegram client reports."""
-    return user.language or user.language_code
+    return preferred_language(user.language, user.language_code)
+
+
+def preferred_language(chosen: str | None, client: str | None) -> str | None:
+    """`language_of` for the two columns read without the row (e.g. `core.claims`)."""
+    return chosen or client
 
 
 async def get(session: AsyncSession, user_id: int) -> User:

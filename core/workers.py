@@ -46,27 +46,14 @@ def _job_context() -> contextvars.Context:
     return context
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class _HandedSlot:
-    """`core.job_handoff.WorkerSlot`: one of the pool's slots, taken for a hand-off."""
+    """`core.job_handoff.WorkerSlot`: one of the pool's slots, taken for a hand-off (its
+    one use, start or give back, is `core.job_handoff.next_worker`'s to enforce)."""
 
     lease: Lease
-    run: Callable[[Generation], None]
-    release: Callable[[], None]
-    done: bool = False
-
-    def start(self, job: Generation) -> None:
-        self._end()
-        self.run(job)
-
-    def give_back(self) -> None:
-        self._end()
-        self.release()
-
-    def _end(self) -> None:
-        if self.done:
-            raise RuntimeError("a handed-out worker slot is started or given back once")
-        self.done = True
+    start: Callable[[Generation], None]
+    give_back: Callable[[], None]
 
 
 class WorkerPool:
@@ -125,13 +112,13 @@ class WorkerPool:
         """A free slot for a job about to be inserted already leased to this process
         (`core.job_handoff`); None while the dispatcher has queued work to claim, every
         slot is busy, or the pool is stopping."""
-        if self._stopping.is_set() or not self._loops or self._wake.is_set():
-            return None  # stopping, not started, or a job was just queued: it goes first
+        if self._stopping.is_set() or self._wake.is_set():
+            return None  # stopping, or a job was just queued: it goes first
         if not self.waiting_for_work or self._slots.locked():
             return None
         await self._slots.acquire()  # free: returns at once, with no other task run between
         lease = Lease(owner=self._instance_id, seconds=self._policy.lease_seconds)
-        return _HandedSlot(lease, run=self._start_handed, release=self._slots.release)
+        return _HandedSlot(lease, start=self._start_handed, give_back=self._slots.release)
 
     def _start_handed(self, job: Generation) -> None:
         if self._stopping.is_set():  # stop() no longer waits for new tasks: leave the lease
