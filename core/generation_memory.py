@@ -81,4 +81,6 @@ class MemoryBoundedModel:
     async def generate(self, request: ImageRequest) -> ImageResult:
         photos = sum(len(image) for image in request.images)
         async with self.budget.hold(generation_footprint(photos)):
-            return await self._model.generate(request)
+            call = self._model.generate(request)
+            del request  # the model lets the photos go once encoded; keep no copy here
+            return await call

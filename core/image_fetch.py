@@ -128,8 +128,9 @@ def decode_data_url(url: str, *, max_bytes: int) -> bytes:
         raise ImageModelBadResponse("the model's data URL has undecodable base64") from exc
 
 
-async def read_capped(response: httpx.Response, limit: int) -> bytes:
-    """The body, but stop reading (and fail) as soon as it passes `limit` bytes."""
+async def read_capped(response: httpx.Response, limit: int) -> bytearray:
+    """The body, but stop reading (and fail) as soon as it passes `limit` bytes. A bytearray,
+    not a copy of it as bytes: an answer is megabytes, and JSON parses either."""
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ImageModelBadResponse(f"answer of {declared} bytes exceeds the {limit} byte cap")
@@ -138,7 +139,7 @@ async def read_capped(response: httpx.Response, limit: int) -> bytes:
         body += chunk
         if len(body) > limit:
             raise ImageModelBadResponse(f"answer exceeds the {limit} byte cap")
-    return bytes(body)
+    return body
 
 
 class ResultFetcher:
@@ -205,4 +206,4 @@ class ResultFetcher:
         ) as response:
             if response.status_code != 200:
                 raise ImageModelBadResponse(f"image host {host} answered {response.status_code}")
-            return await read_capped(response, self._max_bytes)
+            return bytes(await read_capped(response, self._max_bytes))

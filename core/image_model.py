@@ -76,4 +76,8 @@ class ImageResult:
 
 
 class ImageModel(Protocol):
-    async def generate(self, request: ImageRequest) -> ImageResult: ...
+    async def generate(self, request: ImageRequest) -> ImageResult:
+        """The avatar for `request`. Callers hand the request over and keep no reference to
+        it, and a model lets it go once it has encoded the photos: a photo is megabytes, and
+        a burst has hundreds of calls waiting on the network at once (product.md §10)."""
+        ...

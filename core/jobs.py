@@ -138,15 +138,13 @@ class JobRunner:
                 log.warning(
                     "stored result vanished; generating again", extra={"generation_id": job.id}
                 )
-        originals = tuple([await self._blobs.get(key) for key in job.original_keys])
-        prompt = build_job_prompt(
-            job.style, job.prompt_extra, edit=job.parent_id is not None, photos=len(originals)
-        )
-        request = ImageRequest(prompt=prompt, images=originals, aspect_ratio=job.aspect_ratio)
+        # The photos live in the request alone, which the model lets go once it has encoded
+        # them: nothing here holds a second copy of each while the model works (§10).
+        call = self._model.generate(await self._model_request(job))
         started = asyncio.get_running_loop().time()
         progress = asyncio.create_task(self._show_progress(job.chat_id))
         try:
-            result = await self._model.generate(request)
+            result = await call
         finally:
             progress.cancel()
         seconds = asyncio.get_running_loop().time() - started
@@ -157,6 +155,13 @@ class JobRunner:
         await self._blobs.put(key, result.image, result.content_type)
         stored = claims.StoredResult(key=key, model_cost=result.cost, model=result.model)
         return result.image, result.content_type, stored
+
+    async def _model_request(self, job: Generation) -> ImageRequest:
+        originals = tuple([await self._blobs.get(key) for key in job.original_keys])
+        prompt = build_job_prompt(
+            job.style, job.prompt_extra, edit=job.parent_id is not None, photos=len(originals)
+        )
+        return ImageRequest(prompt=prompt, images=originals, aspect_ratio=job.aspect_ratio)
 
     async def _release(self, job: Generation) -> None:
         async with unit_of_work(self._sessions) as session:

@@ -23,7 +23,9 @@ def strip_metadata(data: bytes) -> bytes | None:
     walk with confidence (the caller then decodes and re-encodes instead)."""
     if data[:2] != b"\xff\xd8":
         return None
-    kept: list[bytes] = [data[:2]]
+    view = memoryview(data)  # the kept pieces are views: one copy, made by the final join
+    kept: list[memoryview] = [view[:2]]
+    dropped = False
     at, size = 2, len(data)
     while at < size:
         if data[at] != 0xFF:
@@ -35,7 +37,9 @@ def strip_metadata(data: bytes) -> bytes | None:
         marker = data[at]
         at += 1
         if marker == _EOI:
-            kept.append(b"\xff\xd9")
+            if not dropped and at == size:
+                return bytes(data)  # nothing to remove (a photo Telegram encoded): no copy
+            kept.append(view[at - 2 : at])
             return b"".join(kept)
         if marker == _SOI or marker == 0x01 or 0xD0 <= marker <= 0xD7:
             return None  # not expected between segments
@@ -45,14 +49,16 @@ def strip_metadata(data: bytes) -> bytes | None:
         end = at + length
         if length < 2 or end > size:
             return None
-        if not _dropped(marker):
-            kept.append(bytes((0xFF, marker)) + data[at:end])
+        if _dropped(marker):
+            dropped = True
+        else:
+            kept.append(view[at - 2 : end])  # the marker (0xFF, marker) and its segment
         at = end
         if marker == _SOS:
             scan_end = _end_of_scan(data, at)
             if scan_end is None:
                 return None
-            kept.append(data[at:scan_end])
+            kept.append(view[at:scan_end])
             at = scan_end
     return None  # no end-of-image marker: truncated
 

@@ -107,7 +107,9 @@ class OpenRouterImageModel:
         )
 
     async def generate(self, request: ImageRequest) -> ImageResult:
-        answer = await self._complete_with_retries(request_body(request, self._chain))
+        call = self._complete_with_retries(request_body(request, self._chain))
+        del request  # the body carries the photos now: no second copy of them while we wait
+        answer = await call
         try:
             image = await self._load_image(answer.image_url)
             content_type = await verify_image(image)
@@ -179,7 +181,7 @@ class OpenRouterImageModel:
                 raise http_error(response.status_code, raw, retry_after, self._text) from exc
         return parse_answer(raw, retry_after, primary=self._model, safe=self._text)
 
-    async def _post(self, body: bytes) -> tuple[httpx.Response, bytes]:
+    async def _post(self, body: bytes) -> tuple[httpx.Response, bytearray]:
         async with self._client.stream(
             "POST",
             self._url,

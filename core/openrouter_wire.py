@@ -41,20 +41,28 @@ def _as_dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _data_url(image: bytes, number: int) -> bytes:
-    """A base64 data URL labelled with the image's real type (a PNG avatar to edit is no JPEG).
-    Bytes, ready for the body: base64 needs no JSON escaping."""
+def _image_part(image: bytes, number: int) -> list[bytes]:
+    """One image's content part, in pieces for the body's single join: a base64 data URL
+    labelled with the image's real type (a PNG avatar to edit is no JPEG). Bytes, ready for
+    the body: base64 needs no JSON escaping."""
     mime = sniff_image_type(image)
     if mime is None:
         raise ImageModelBadRequest(f"input image {number} is not a PNG, JPEG or WebP image")
-    return b"data:" + mime.encode("ascii") + b";base64," + pybase64.b64encode(image)
+    return [
+        b'{"type":"image_url","image_url":{"url":"data:',
+        mime.encode("ascii"),
+        b";base64,",
+        pybase64.b64encode(image),
+        b'"}}',
+    ]
 
 
 def request_body(request: ImageRequest, chain: Sequence[str]) -> bytes:
     """Text first, then one data URL per image; `models` only when there is a fallback.
 
     The images' base64 is spliced in as bytes rather than passed through `json.dumps`: a
-    photo is hundreds of kB of text the encoder would scan and copy twice for nothing."""
+    photo is megabytes of text the encoder would scan and copy twice for nothing. The body
+    is one join of its pieces, so each image's base64 is copied once, not once per layer."""
     head: dict[str, Any] = {"model": chain[0]}
     if len(chain) > 1:
         head["models"] = list(chain)
@@ -62,17 +70,19 @@ def request_body(request: ImageRequest, chain: Sequence[str]) -> bytes:
         "modalities": ["image", "text"],
         "image_config": {"aspect_ratio": request.aspect_ratio},
     }
-    text = json.dumps({"type": "text", "text": request.prompt}, ensure_ascii=False)
-    parts = [text.encode("utf-8")]
-    for number, image in enumerate(request.images, start=1):
-        url = _data_url(image, number)
-        parts.append(b'{"type":"image_url","image_url":{"url":"' + url + b'"}}')
-    messages = b'[{"role":"user","content":[' + b",".join(parts) + b"]}]"
     opening = json.dumps(head, ensure_ascii=False).encode("utf-8")[:-1]  # without its "}"
-    return opening + b',"messages":' + messages + b"}"
+    text = json.dumps({"type": "text", "text": request.prompt}, ensure_ascii=False)
+    pieces = [opening, b',"messages":[{"role":"user","content":[', text.encode("utf-8")]
+    for number, image in enumerate(request.images, start=1):
+        pieces.append(b",")
+        pieces += _image_part(image, number)
+    pieces.append(b"]}]}")
+    return b"".join(pieces)
 
 
-def http_error(status: int, raw: bytes, retry_after: float | None, safe: Safe) -> ImageModelError:
+def http_error(
+    status: int, raw: bytes | bytearray, retry_after: float | None, safe: Safe
+) -> ImageModelError:
     """A non-200 answer, `{"error": {"code", "message", "metadata"}}` or anything else."""
     try:
         error = _as_dict(_as_dict(json.loads(raw)).get("error"))
@@ -110,7 +120,9 @@ def _refusal_text(choice: dict[str, Any], message: dict[str, Any], safe: Safe) -
     return safe(", ".join(parts))
 
 
-def parse_answer(raw: bytes, retry_after: float | None, *, primary: str, safe: Safe) -> Answer:
+def parse_answer(
+    raw: bytes | bytearray, retry_after: float | None, *, primary: str, safe: Safe
+) -> Answer:
     """A 200's body: the first image, or the refusal/error it carries instead."""
     try:
         data = json.loads(raw)

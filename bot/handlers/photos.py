@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import Document, Message, PhotoSize, Update
 from telegram.constants import ChatAction
@@ -30,6 +32,9 @@ from core.errors import (
 )
 from core.intake import MAX_INPUT_BYTES
 from core.services.submissions import PhotoSubmission, Submitted
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +132,31 @@ def _show_upload(context: BotContext, chat_id: int) -> None:
     task.add_done_callback(_chat_actions.discard)
 
 
+class _Received(io.BytesIO):
+    """Keeps the bytes object python-telegram-bot writes rather than copying it into a
+    buffer (and again out of it): a photo is megabytes, and a burst downloads many at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[bytes] = []
+
+    def write(self, buffer: ReadableBuffer, /) -> int:
+        part = bytes(buffer)  # already bytes: the same object, no copy
+        self.parts.append(part)
+        return len(part)
+
+    def received(self) -> bytes:
+        return b"".join(self.parts)  # one part (every download): that part itself
+
+
 async def download(file: PhotoSize | Document) -> bytes:
     """The file's bytes. getFile and the download change nothing at Telegram, so one network
     hiccup gets a second try before the user is asked to send the photo again."""
     for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
         try:
-            return bytes(await (await file.get_file()).download_as_bytearray())
+            received = _Received()
+            await (await file.get_file()).download_to_memory(received)
+            return received.received()
         except BadRequest as exc:  # e.g. "file is too big" from getFile
             raise ImageTooLarge(str(exc)) from exc
         except TelegramError as exc:

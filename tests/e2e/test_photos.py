@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
+from core.image_model import ImageRequest
 from tests.e2e.harness import BotWorld, buttons, is_avatar, text_of
 from tests.fakes import images
 from tests.fakes.openrouter import Outcome
@@ -95,6 +97,19 @@ async def test_an_edited_caption_does_not_start_a_generation(world: BotWorld) ->
 
     assert len(world.model.requests) == 1
     assert await world.balance(1) == 20
+
+
+async def test_while_the_model_works_the_bot_keeps_no_copy_of_the_photo(world: BotWorld) -> None:
+    """The request body carries the photo to the model; no job, budget or adapter frame keeps
+    the request (and its photos) as well while the model works: a burst has hundreds waiting."""
+    user = await world.started_user(1)
+    world.model.latency = 1.0
+    await user.send_photo(images.jpeg(1280, 960))
+    while not world.model.requests:  # the model has the photo and is working on it
+        await asyncio.sleep(0.01)
+
+    assert [o for o in gc.get_objects() if isinstance(o, ImageRequest)] == []
+    assert "20 credits left" in text_of(await user.wait_for(is_avatar))
 
 
 async def test_a_slow_generation_does_not_delay_another_users_command(world: BotWorld) -> None:

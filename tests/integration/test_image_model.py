@@ -36,6 +36,7 @@ from core.errors import (
     ImageModelTimeout,
     ImageModelUnavailable,
 )
+from core.generation_memory import MemoryBoundedModel, MemoryBudget
 from core.http_client import build_http_client
 from core.image_fetch import is_public_address
 from core.image_model import ImageModel, ImageRequest, ImageResult, nearest_aspect_ratio
@@ -180,6 +181,27 @@ async def test_success_returns_the_image_and_cost(
     assert sent.headers["X-Title"] == "AIVenger"
     assert sent.headers["HTTP-Referer"] == "https://t.me/aivenger_bot"
     assert fake.prompts == ["Turn this person into a superhero"]
+
+
+async def test_the_photos_are_let_go_once_the_request_body_carries_them(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    gone: list[str] = []
+
+    class Photo(bytes):
+        def __del__(self) -> None:
+            gone.append("photo")
+
+    fake.latency = 0.5
+    budgeted = MemoryBoundedModel(adapter(fake, client), MemoryBudget(64 * 1024 * 1024))
+    request = ImageRequest(prompt="hero", image_jpeg=Photo(SELFIE), aspect_ratio="3:4")
+    call = asyncio.create_task(budgeted.generate(request))
+    del request  # handed over, as the job runner does
+    while not fake.requests:
+        await asyncio.sleep(0.01)
+
+    assert gone == ["photo"]  # freed while the model is still working
+    assert (await call).image == fake.result_image
 
 
 async def test_referer_is_optional_and_cost_may_be_missing(

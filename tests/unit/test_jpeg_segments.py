@@ -49,6 +49,12 @@ def test_baseline_progressive_and_restart_marker_jpegs_lose_only_their_metadata(
         assert _pixels(stripped) == _pixels(source), options
 
 
+def test_a_jpeg_without_metadata_is_returned_as_it_came_not_copied() -> None:
+    source = images.jpeg(640, 480)  # JFIF and tables only, as Telegram encodes a photo
+    assert strip_metadata(source) is source  # megabytes per photo: no second copy
+    assert strip_metadata(source + b"tail") == source  # bytes after the end still go
+
+
 def test_an_upright_telegram_style_photo_keeps_its_pixels_byte_for_byte() -> None:
     source = _with_metadata(images.jpeg(1280, 960))
     prepared = prepare_image_sync(source)
