@@ -48,7 +48,7 @@ class JobSending:
 
     async def begin_send(
         self, job: Generation, *, resend: bool, result: claims.StoredResult | None = None
-    ) -> tuple[int, str | None]:
+    ) -> claims.Sending:
         """Record a new `result`, renew the lease and mark the send, or stand down if the job
         is no longer ours; the user's balance and language for the caption, read in the same
         statement."""
@@ -63,7 +63,7 @@ class JobSending:
             )
         if sending is None:
             raise LeaseLost
-        return sending.balance, sending.language
+        return sending
 
     async def give_up_in_doubt(self, job: Generation) -> None:
         """Crashes cut off both the send and the labelled re-send: the avatar may be with the

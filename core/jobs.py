@@ -79,9 +79,7 @@ class JobRunner:
             resend = job.delivery == DeliveryState.SENDING  # a crash cut the first send off
             image, content_type, stored = await self._result_for(job)
             try:
-                balance, language = await self._sending.begin_send(
-                    job, resend=resend, result=stored
-                )
+                sending = await self._sending.begin_send(job, resend=resend, result=stored)
             except Exception:
                 if stored is not None:  # not recorded: no blob without its row
                     with contextlib.suppress(Exception):
@@ -97,8 +95,8 @@ class JobRunner:
                         style=job.style,
                         image=image,
                         content_type=content_type,
-                        balance=balance,
-                        language=language,
+                        balance=sending.balance,
+                        language=sending.language,
                         resent=resend,
                     )
                 )
