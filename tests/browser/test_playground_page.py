@@ -146,11 +146,13 @@ def test_language_switch_command_menu_and_drag_and_drop_a_file(
     assert "Send a file" in dialog.text and "dropped-selfie.jpg" in dialog.text
     dialog.find_element(By.CSS_SELECTOR, "button.primary").click()
 
-    sent = ada.until(
-        lambda: ada.root.find_elements(By.CSS_SELECTOR, ".row.out .file-name") or None,
-        "the dropped file is not in the chat",
-    )
-    assert sent[0].text == "dropped-selfie.jpg"
+    def sent_names() -> list[str] | None:
+        # The name itself, not just the row: Selenium reads "" from a row still laid out.
+        names = [e.text for e in ada.root.find_elements(By.CSS_SELECTOR, ".row.out .file-name")]
+        return names if any(names) else None
+
+    sent = ada.until(sent_names, "the dropped file is not in the chat")
+    assert sent[0] == "dropped-selfie.jpg"
     avatar = ada.wait_bot_message("20 credits left")  # an image sent as a file works too
     browser.save_screenshot(str(screenshots / "3-file-avatar.png"))
 
