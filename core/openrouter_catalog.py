@@ -8,12 +8,12 @@ slow or odd catalogue is logged and start-up goes on.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
+import orjson
 
 from core.image_fetch import read_capped
 
@@ -71,7 +71,7 @@ async def _fetch(
     ) as response:
         if response.status_code != 200:
             raise ValueError(f"HTTP {response.status_code}")
-        return json.loads(await read_capped(response, _MAX_CATALOGUE_BYTES))
+        return orjson.loads(await read_capped(response, _MAX_CATALOGUE_BYTES))
 
 
 async def check_models(

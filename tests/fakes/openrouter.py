@@ -209,7 +209,7 @@ class OpenRouterFake:
                 error = _error_body(outcome.status, outcome.message)
                 return web.json_response(error, status=outcome.status, headers=headers)
             case "malformed_json":
-                text = '{"id": "gen-1", "choices": [{"message": {"images": [{"type": "im'
+                text = outcome.message or '{"id": "gen-1", "choices": [{"message": {"images": [{"im'
                 return web.Response(text=text, content_type="application/json")
             case "raw":
                 return web.json_response(outcome.body, status=outcome.status)

@@ -100,8 +100,9 @@ class Outcome:
         )
 
     @classmethod
-    def malformed_json(cls) -> Outcome:
-        return cls("malformed_json")
+    def malformed_json(cls, text: str = "") -> Outcome:
+        """A 200 whose body is not JSON we can use: cut off, or `text` as it is."""
+        return cls("malformed_json", message=text)
 
     @classmethod
     def hang(cls, seconds: float) -> Outcome:

@@ -510,6 +510,20 @@ async def test_malformed_json_is_a_bad_response(
     assert len(fake.requests) == 1
 
 
+async def test_an_answer_nested_too_deep_is_a_bad_response_not_a_crash(
+    fake: OpenRouterFake, client: httpx.AsyncClient
+) -> None:
+    """A hostile or broken provider's 100 000 nested arrays: refused as malformed, the same
+    typed failure as any other broken answer (Python's own parser would overflow its stack)."""
+    depth = 100_000
+    fake.script(Outcome.malformed_json('{"choices": ' + "[" * depth + "]" * depth + "}"))
+
+    with pytest.raises(ImageModelBadResponse, match="malformed JSON") as caught:
+        await adapter(fake, client).generate(_request())
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert len(fake.requests) == 1
+
+
 @pytest.mark.parametrize(
     "body",
     [
