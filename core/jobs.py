@@ -33,7 +33,10 @@ from core.task_stopping import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
-# Telegram shows a chat action for about 5 seconds.
+# Telegram shows a chat action for about 5 seconds, or until the bot's next message. The first
+# comes a second in: after the "⏳" status message that would wipe it, and never for a model
+# that answers at once (the intake's own action covered that moment).
+PROGRESS_FIRST_SECONDS = 1.0
 PROGRESS_INTERVAL_SECONDS = 4.5
 
 
@@ -166,6 +169,7 @@ class JobRunner:
             await claims.release(session, gen_id=job.id, attempt=job.attempts)
 
     async def _show_progress(self, chat_id: int) -> None:
+        await asyncio.sleep(PROGRESS_FIRST_SECONDS)
         while True:
             try:
                 await self._delivery.show_progress(chat_id)

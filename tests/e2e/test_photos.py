@@ -136,6 +136,38 @@ async def test_a_slow_generation_does_not_delay_another_users_command(world: Bot
     await ada.wait_for(is_avatar, timeout=15)
 
 
+def _chat_traffic(world: BotWorld) -> list[str]:
+    """The bot's visible steps in the chat, in the order Telegram received them."""
+    shown = {"sendChatAction": "action", "sendMessage": "status", "sendPhoto": "avatar"}
+    return [shown[call.method] for call in world.emu.calls() if call.method in shown]
+
+
+async def test_a_model_that_answers_at_once_needs_no_second_working_indicator(
+    world: BotWorld,
+) -> None:
+    user = await world.started_user(1)
+    before = len(world.emu.calls())
+    await world.avatar_after_photo(user)
+
+    traffic = [c.method for c in world.emu.calls()[before:]]
+    assert traffic.count("sendChatAction") == 1  # the intake's "sending a photo…"
+    assert traffic.count("sendPhoto") == 1
+
+
+async def test_while_the_model_works_the_indicator_shows_after_the_status_message(
+    world: BotWorld,
+) -> None:
+    """Telegram clears a chat action when the bot's next message arrives: the job's
+    "sending a photo…" comes after "⏳ Creating…", where nothing wipes it."""
+    world.model.latency = 2.0
+    user = await world.started_user(1)
+    await world.avatar_after_photo(user)
+
+    traffic = _chat_traffic(world)
+    status = traffic.index("status", traffic.index("action"))
+    assert "action" in traffic[status : traffic.index("avatar")]
+
+
 async def test_under_a_send_backlog_the_avatar_is_the_first_answer(world: BotWorld) -> None:
     from bot.ratelimit import PriorityRateLimiter
     from bot.send_budget import Priority
