@@ -2,16 +2,18 @@
 
 The path from a photo to its queued job is: `admission` (is this message new, is there room
 and credit, counting uploads in flight? read with the account on arrival), the download and
-intake outside any transaction, the original stored, and `_charge_and_queue` (charge,
-re-count under the user's row lock, insert the job) in one transaction. With a worker of this
-process free and nothing queued, the job is inserted already running and starts when that
-transaction commits (`core.job_handoff`); otherwise it is queued. The status message
-is attached afterwards: whoever comes second, the worker that finishes the job or the handler
-that sent "⏳", tidies it away.
+intake outside any transaction, then the original's write and `_charge_and_queue` (charge,
+re-count under the user's row lock, insert the job) side by side, the transaction committing
+only once the write succeeded: a job's row never exists without its photo, and a failed write
+charges nothing. With a worker of this process free and nothing queued, the job is inserted
+already running and starts when that transaction commits (`core.job_handoff`); otherwise it
+is queued. The status message is attached afterwards: whoever comes second, the worker that
+finishes the job or the handler that sent "⏳", tidies it away.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -124,7 +126,7 @@ class SubmissionService:
             submission.image, encoded_by_telegram=submission.encoded_by_telegram
         )
         key = original_key(submission.user_id)
-        await self._blobs.put(key, prepared.jpeg, "image/jpeg")
+        writing = asyncio.ensure_future(self._blobs.put(key, prepared.jpeg, "image/jpeg"))
         source = JobSource(
             user_id=submission.user_id,
             chat_id=submission.chat_id,
@@ -139,13 +141,15 @@ class SubmissionService:
 
         try:
             submitted = await self._charge_and_queue(
-                source.chat_id, source.source_message_id, stored
+                source.chat_id, source.source_message_id, stored, written=writing
             )
         except BaseException:
+            await _settled(writing)  # a write still running would land after the delete
             with contextlib.suppress(Exception):
                 await self._blobs.delete(key)  # no blob without its row
             raise
         if submitted.duplicate:
+            await _settled(writing)
             await self._blobs.delete(key)
         return submitted
 
@@ -173,7 +177,11 @@ class SubmissionService:
         chat_id: int,
         message_id: int,
         source_of: Callable[[AsyncSession], Awaitable[JobSource]],
+        *,
+        written: Awaitable[None] | None = None,
     ) -> Submitted:
+        """`written`: the original's write, running alongside; the job commits once it is done
+        (its failure rolls the charge back), so the photo costs max(write, charge), not both."""
         gen_id = generations.new_generation_id()
         cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
         try:
@@ -197,6 +205,8 @@ class SubmissionService:
                         job=new_job(source, style=user.style, cost=cost),
                         leased=worker.lease,
                     )
+                    if written is not None:
+                        await written
                 worker.start(row)
         except IntegrityError:
             existing = await submitted_for_message(
@@ -210,3 +220,9 @@ class SubmissionService:
         self._events.submitted(JobSummary.of(row))
         self._events.credits_moved(ledger.LedgerKind.CHARGE, cost)
         return Submitted(generation_id=gen_id, balance=balance, duplicate=False)
+
+
+async def _settled(write: asyncio.Future[None]) -> None:
+    """Wait for a write whatever its outcome (its error, if any, is the caller's no longer)."""
+    with contextlib.suppress(Exception):
+        await write
