@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import claims, ledger, referrals, users
+from core.blobs.pending import PendingWrite
 from core.db import unit_of_work
 from core.delivery_port import AvatarDelivery, Delivered, JobPolicy
 from core.errors import DeliveryError
@@ -22,6 +24,14 @@ log = logging.getLogger(__name__)
 # Retrying the completion of a sent avatar: first pause, and the cap it doubles up to.
 COMPLETION_RETRY_FIRST = 0.1
 COMPLETION_RETRY_CAP = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class NewResult:
+    """A new avatar: what the send mark records, and its write, which the mark waits for."""
+
+    stored: claims.StoredResult
+    write: PendingWrite
 
 
 class LeaseLost(Exception):
@@ -47,11 +57,12 @@ class JobSending:
         self._failure = failure
 
     async def begin_send(
-        self, job: Generation, *, resend: bool, result: claims.StoredResult | None = None
+        self, job: Generation, *, resend: bool, result: NewResult | None = None
     ) -> claims.Sending:
         """Record a new `result`, renew the lease and mark the send, or stand down if the job
         is no longer ours; the user's balance and language for the caption, read in the same
-        statement."""
+        statement. The mark commits only once the new avatar's write succeeded (its failure
+        rolls the mark back): a recorded result is always in storage."""
         async with unit_of_work(self._sessions) as session:
             sending = await claims.begin_send(
                 session,
@@ -59,8 +70,10 @@ class JobSending:
                 attempt=job.attempts,
                 lease_seconds=self._policy.lease_seconds,
                 resend=resend,
-                result=result,
+                result=result.stored if result is not None else None,
             )
+            if result is not None:
+                await result.write
         if sending is None:
             raise LeaseLost
         return sending

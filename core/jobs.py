@@ -20,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import claims
 from core.blobs import BlobStore, avatar_key, content_type_for_key
+from core.blobs.pending import PendingWrite
 from core.db import PoolTimeout, unit_of_work
 from core.delivery_port import AvatarDelivery, FinishedAvatar, JobPolicy
 from core.errors import AIVengerError, BlobNotFound, DeliveryError
 from core.events import JobEvents
 from core.image_model import ImageModel, ImageRequest
 from core.job_failure import JobFailure
-from core.job_sending import JobSending, LeaseLost
+from core.job_sending import JobSending, LeaseLost, NewResult
 from core.models import DeliveryState, Generation
 from core.styles import build_job_prompt
 from core.task_stopping import cancel_and_wait
@@ -80,13 +81,12 @@ class JobRunner:
                 await self._sending.give_up_in_doubt(job)
                 return False
             resend = job.delivery == DeliveryState.SENDING  # a crash cut the first send off
-            image, content_type, stored = await self._result_for(job)
+            image, content_type, new = await self._result_for(job)
             try:
-                sending = await self._sending.begin_send(job, resend=resend, result=stored)
+                sending = await self._sending.begin_send(job, resend=resend, result=new)
             except Exception:
-                if stored is not None:  # not recorded: no blob without its row
-                    with contextlib.suppress(Exception):
-                        await self._blobs.delete(stored.key)
+                if new is not None:  # not recorded: no blob without its row
+                    await new.write.discard()
                 raise
             try:
                 delivered = await self._delivery.deliver(
@@ -128,9 +128,9 @@ class JobRunner:
         """End attempt `attempt` without an avatar (`core.job_failure.JobFailure.fail`)."""
         await self._failure.fail(gen_id, attempt, exc)
 
-    async def _result_for(self, job: Generation) -> tuple[bytes, str, claims.StoredResult | None]:
+    async def _result_for(self, job: Generation) -> tuple[bytes, str, NewResult | None]:
         """The avatar to send: the one an earlier attempt stored, else a new one from the
-        model, stored now and recorded by the send mark (`StoredResult`)."""
+        model, its write started now and recorded by the send mark once done (`NewResult`)."""
         if job.result_key:
             try:
                 image = await self._blobs.get(job.result_key)
@@ -153,9 +153,9 @@ class JobRunner:
         extra = {"generation_id": job.id, "user_id": job.user_id}
         log.info("image model answered: model=%s latency=%.2fs", result.model, seconds, extra=extra)
         key = avatar_key(job.user_id, result.content_type)
-        await self._blobs.put(key, result.image, result.content_type)
+        write = PendingWrite(self._blobs, key, result.image, result.content_type)
         stored = claims.StoredResult(key=key, model_cost=result.cost, model=result.model)
-        return result.image, result.content_type, stored
+        return result.image, result.content_type, NewResult(stored, write)
 
     async def _model_request(self, job: Generation) -> ImageRequest:
         originals = tuple([await self._blobs.get(key) for key in job.original_keys])

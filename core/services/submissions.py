@@ -13,7 +13,6 @@ finishes the job or the handler that sent "⏳", tidies it away.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import generations, ledger, users
 from core.blobs import BlobStore, original_key
+from core.blobs.pending import PendingWrite
 from core.db import unit_of_work
 from core.errors import InsufficientCredits, TooManyActive
 from core.events import JobEvents, JobSummary
@@ -121,12 +121,12 @@ class SubmissionService:
             yield True
 
     async def submit_photo(self, submission: PhotoSubmission) -> Submitted:
-        """Validate, store the original, then charge and queue in one transaction."""
+        """Validate, then store the original and charge and queue (one transaction) side by side."""
         prepared = await prepare_image(
             submission.image, encoded_by_telegram=submission.encoded_by_telegram
         )
         key = original_key(submission.user_id)
-        writing = asyncio.ensure_future(self._blobs.put(key, prepared.jpeg, "image/jpeg"))
+        original = PendingWrite(self._blobs, key, prepared.jpeg, "image/jpeg")
         source = JobSource(
             user_id=submission.user_id,
             chat_id=submission.chat_id,
@@ -141,16 +141,13 @@ class SubmissionService:
 
         try:
             submitted = await self._charge_and_queue(
-                source.chat_id, source.source_message_id, stored, written=writing
+                source.chat_id, source.source_message_id, stored, original=original
             )
         except BaseException:
-            await _settled(writing)  # a write still running would land after the delete
-            with contextlib.suppress(Exception):
-                await self._blobs.delete(key)  # no blob without its row
+            await original.discard()
             raise
         if submitted.duplicate:
-            await _settled(writing)
-            await self._blobs.delete(key)
+            await original.discard()
         return submitted
 
     async def submit_again(
@@ -178,9 +175,9 @@ class SubmissionService:
         message_id: int,
         source_of: Callable[[AsyncSession], Awaitable[JobSource]],
         *,
-        written: Awaitable[None] | None = None,
+        original: PendingWrite | None = None,
     ) -> Submitted:
-        """`written`: the original's write, running alongside; the job commits once it is done
+        """`original`: the photo's write, running alongside; the job commits once it is done
         (its failure rolls the charge back), so the photo costs max(write, charge), not both."""
         gen_id = generations.new_generation_id()
         cost, limit = self._pricing.generation_cost, self._pricing.max_active_per_user
@@ -205,8 +202,8 @@ class SubmissionService:
                         job=new_job(source, style=user.style, cost=cost),
                         leased=worker.lease,
                     )
-                    if written is not None:
-                        await written
+                    if original is not None:
+                        await original
                 worker.start(row)
         except IntegrityError:
             existing = await submitted_for_message(
@@ -220,9 +217,3 @@ class SubmissionService:
         self._events.submitted(JobSummary.of(row))
         self._events.credits_moved(ledger.LedgerKind.CHARGE, cost)
         return Submitted(generation_id=gen_id, balance=balance, duplicate=False)
-
-
-async def _settled(write: asyncio.Future[None]) -> None:
-    """Wait for a write whatever its outcome (its error, if any, is the caller's no longer)."""
-    with contextlib.suppress(Exception):
-        await write

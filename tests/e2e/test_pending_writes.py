@@ -1,6 +1,8 @@
-"""The photo's original is written while the charge-and-queue transaction runs, and that
-transaction commits only once the write succeeded: the photo waits for the longer of the two,
-not both one after the other, and a job's row still never exists without its photo."""
+"""Blob writes overlap the transactions that record them (`core/blobs/pending.py`): the photo's
+original is written while the charge-and-queue transaction runs, the avatar while its send mark
+does, and each transaction commits only once its write succeeded. A photo waits for the longer
+of the two, not both one after the other; a row still never points at a blob that is not there,
+and a failed write rolls its transaction back."""
 
 from __future__ import annotations
 
@@ -18,20 +20,21 @@ from core.errors import StorageError
 from tests.e2e.harness import bot_world, is_avatar, text_of
 from tests.fakes import images
 from tests.fakes.blobs import FakeBlobStore
-from tests.robustness.userview import STORAGE_DOWN, money, until
+from tests.robustness.userview import REFUNDED, STORAGE_DOWN, money, until
 
 
-class HeldOriginals(FakeBlobStore):
-    """Writes of originals wait for `release`, then land or raise `failure`."""
+class HeldWrites(FakeBlobStore):
+    """Writes under `prefix` wait for `release`, then land or raise `failure`."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str) -> None:
         super().__init__()
+        self.prefix = prefix
         self.release = asyncio.Event()
         self.held = 0
         self.failure: BaseException | None = None
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        if key.startswith("originals/"):
+        if key.startswith(self.prefix):
             self.held += 1
             await self.release.wait()
             if self.failure is not None:
@@ -57,10 +60,14 @@ def inserted_job(seen: list[str]) -> bool:
     return any(s.startswith("INSERT INTO generations") for s in seen)
 
 
+def marked_send(seen: list[str]) -> bool:
+    return any(s.startswith("UPDATE generations SET") and "delivery" in s for s in seen)
+
+
 async def test_the_charge_runs_while_the_original_is_written(
     database_url: str, tmp_path: Path
 ) -> None:
-    blobs = HeldOriginals()
+    blobs = HeldWrites("originals/")
     async with bot_world(database_url, tmp_path, overrides=Overrides(blobs=blobs)) as world:
         ada = await world.started_user(1)
         with statements(world.services.engine) as seen:
@@ -81,7 +88,7 @@ async def test_the_charge_runs_while_the_original_is_written(
 async def test_a_failed_write_of_the_original_rolls_the_charge_back(
     database_url: str, tmp_path: Path
 ) -> None:
-    blobs = HeldOriginals()
+    blobs = HeldWrites("originals/")
     async with bot_world(database_url, tmp_path, overrides=Overrides(blobs=blobs)) as world:
         ada = await world.started_user(1)
         with statements(world.services.engine) as seen:
@@ -98,3 +105,46 @@ async def test_a_failed_write_of_the_original_rolls_the_charge_back(
         assert not any(key.startswith("originals/") for key in blobs.blobs)
         assert world.model.requests == []
         assert not any("Creating your superhero" in text_of(m) for m in ada.messages)
+
+
+async def test_the_send_mark_runs_while_the_avatar_is_written(
+    database_url: str, tmp_path: Path
+) -> None:
+    blobs = HeldWrites("avatars/")
+    async with bot_world(database_url, tmp_path, overrides=Overrides(blobs=blobs)) as world:
+        ada = await world.started_user(1)
+        with statements(world.services.engine) as seen:
+            await ada.send_photo(images.jpeg(640, 480))
+            await until(lambda: blobs.held == 1)
+            await until(lambda: marked_send(seen))  # marked, not yet committed
+            assert world.emu.calls("sendPhoto") == []
+            blobs.release.set()
+            await ada.wait_for(is_avatar, timeout=15)
+        rows = await world.settled()
+
+        assert await money(world, 1) == (20, 20)
+        assert [row.result_key for row in rows] == [
+            key for key in blobs.blobs if key.startswith("avatars/")
+        ]
+
+
+async def test_a_failed_write_of_the_avatar_rolls_the_send_mark_back_and_refunds(
+    database_url: str, tmp_path: Path
+) -> None:
+    blobs = HeldWrites("avatars/")
+    async with bot_world(database_url, tmp_path, overrides=Overrides(blobs=blobs)) as world:
+        ada = await world.started_user(1)
+        with statements(world.services.engine) as seen:
+            await ada.send_photo(images.jpeg(640, 480))
+            await until(lambda: blobs.held == 1 and marked_send(seen))
+            blobs.failure = StorageError("S3 put failed: ServiceUnavailable (HTTP 503)")
+            blobs.release.set()
+            notice = await ada.wait_for(lambda m: REFUNDED in text_of(m), timeout=15)
+        (row,) = await world.settled()
+
+        assert STORAGE_DOWN in text_of(notice)
+        assert (row.status, row.error_code, row.result_key) == ("failed", "storage_error", None)
+        assert row.delivery is None  # the mark went back with its transaction
+        assert await money(world, 1) == (30, 30)
+        assert not any(key.startswith("avatars/") for key in blobs.blobs)
+        assert world.emu.calls("sendPhoto") == []
