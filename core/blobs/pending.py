@@ -18,6 +18,8 @@ from core.blobs import BlobStore
 
 
 class PendingWrite:
+    """One blob's write, running from construction; await it, or `discard` it."""
+
     def __init__(self, store: BlobStore, key: str, data: bytes, content_type: str) -> None:
         self.key = key
         self._store = store
