@@ -28,7 +28,7 @@ from telegram import Update
 from bot.context import BotApplication
 from bot.inbox_heartbeat import InboxHeartbeat
 from core import inbox
-from core.db import unit_of_work
+from core.db import single_statement, unit_of_work
 from core.db_gate import receiving, work_started
 from core.inbox import RawUpdate, StoredUpdate
 from core.task_stopping import cancel_and_wait
@@ -72,10 +72,11 @@ class UpdateInbox:
         )
 
     async def accept(self, raws: Sequence[RawUpdate]) -> None:
-        """Store the updates (one transaction) and process the new ones; raises when the
-        store failed, so the caller does not confirm them to Telegram."""
+        """Store the updates (one statement, atomic by itself: `core.db.single_statement`) and
+        process the new ones; raises when the store failed, so the caller does not confirm
+        them to Telegram."""
         with receiving():  # before the intake of earlier batches: see core.db_gate
-            async with unit_of_work(self.sessions) as session:
+            async with single_statement(self.sessions) as session:
                 fresh = await inbox.store(
                     session, raws, owner=self.owner, lease_seconds=self.lease_seconds
                 )

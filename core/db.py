@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +130,31 @@ async def unit_of_work(
     gate = gate_for(engine.pool) if isinstance(engine, AsyncEngine) else None
     async with gate.held() if gate else nullcontext(), sessions() as session, session.begin():
         yield session
+
+
+_single_statement_sessions: weakref.WeakKeyDictionary[
+    async_sessionmaker[AsyncSession], async_sessionmaker[AsyncSession]
+] = weakref.WeakKeyDictionary()
+
+
+def single_statement(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AbstractAsyncContextManager[AsyncSession]:
+    """A unit of work of exactly one statement, which is atomic by itself. On PostgreSQL it
+    runs in autocommit, without the BEGIN and COMMIT that make a one-statement transaction
+    three round trips to the server instead of one; on SQLite (where both are calls into the
+    library, and `BEGIN IMMEDIATE` is what queues writers) it is an ordinary unit of work.
+    Two statements here would not be one transaction: use `unit_of_work` for those."""
+    single = _single_statement_sessions.get(sessions)
+    if single is None:
+        engine = sessions.kw.get("bind")
+        single = sessions
+        if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+            single = async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
+        _single_statement_sessions[sessions] = single
+    return unit_of_work(single)
 
 
 def is_postgres(session: AsyncSession) -> bool:

@@ -1,10 +1,10 @@
 """The per-update step (group -1): flood guard, then the account and language, once.
 
 Every update passes here before any handler. A flooding user's messages stop at the guard;
-then the sender's account is read in one short transaction, opened when the update asks for
-something that needs one (/start with its referral code, a photo, a payment...), and hung on
-the context with the language it is answered in. No handler reads or registers it again; a
-photo's admission facts are read in the same transaction.
+then the sender's account is read in one statement, opened (in a short transaction) when the
+update asks for something that needs one (/start with its referral code, a photo, a
+payment...), and hung on the context with the language it is answered in. No handler reads or
+registers it again; a photo's admission facts are read in the same statement.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Accounts: who is asking (registered on first contact), their language, style and credits.
 
-`resolve` is called once per update by the bot's per-update step: one short transaction that
-reads the account, creates it (with the welcome grant, once ever) when the update opens one,
-and refreshes the profile only when Telegram reports a change. For a photo it also reads what
+`resolve` is called once per update by the bot's per-update step: one statement reads the
+account (`core.db.single_statement`: on PostgreSQL without BEGIN and COMMIT), and only when
+there is something to write (the account to create, with the welcome grant, once ever, when
+the update opens one; a profile Telegram reports changed; a user back after blocking the bot)
+does a short transaction read it again and write. For a photo the read also brings what
 admitting the photo needs (`SubmissionFacts`), so a photo costs no transaction of its own
 before its download.
 """
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import broadcasts, gallery, generations, ledger, users
-from core.db import unit_of_work
+from core.db import single_statement, unit_of_work
 from core.errors import NotFound
 from core.events import JobEvents
 from core.generations import SubmissionFacts
@@ -80,7 +82,13 @@ class AccountService:
         bot (any more): later broadcasts include them again. `photo`: the (chat id, message
         id) of a photo this update submits; its `SubmissionFacts` come with the account.
         """
-        async with unit_of_work(self._sessions) as session:
+        async with single_statement(self._sessions) as session:  # nearly always all it takes
+            found, facts = await _user_and_facts(session, profile.user_id, photo)
+        if found is None and not register:
+            return None
+        if found is not None and not _to_write(found, profile, present=present):
+            return self._account(found, created=False, photo=facts)
+        async with unit_of_work(self._sessions) as session:  # read again, with the writes
             found, facts = await _user_and_facts(session, profile.user_id, photo)
             if found is not None:
                 if users.profile_changed(found, profile):
@@ -144,6 +152,11 @@ class AccountService:
             created=created,
             photo=photo,
         )
+
+
+def _to_write(found: User, profile: users.Profile, *, present: bool) -> bool:
+    """Whether resolving this account changes its row (a new name, back from having blocked us)."""
+    return users.profile_changed(found, profile) or (present and found.blocked_at is not None)
 
 
 async def _user_and_facts(
