@@ -7,8 +7,9 @@ and a failed write rolls its transaction back."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Overrides
 from core.errors import StorageError
-from tests.e2e.harness import bot_world, is_avatar, text_of
+from playground.botapi import FakeUser
+from tests.e2e.harness import BotWorld, bot_world, is_avatar, text_of
 from tests.fakes import images
 from tests.fakes.blobs import FakeBlobStore
 from tests.robustness.userview import REFUNDED, STORAGE_DOWN, money, until
@@ -64,20 +66,37 @@ def marked_send(seen: list[str]) -> bool:
     return any(s.startswith("UPDATE generations SET") and "delivery" in s for s in seen)
 
 
-async def test_the_charge_runs_while_the_original_is_written(
-    database_url: str, tmp_path: Path
-) -> None:
-    blobs = HeldWrites("originals/")
+@dataclass
+class Held:
+    world: BotWorld
+    ada: FakeUser
+    blobs: HeldWrites
+
+
+@asynccontextmanager
+async def photo_held(
+    database_url: str, tmp_path: Path, prefix: str, recorded: Callable[[list[str]], bool]
+) -> AsyncIterator[Held]:
+    """A photo whose write under `prefix` is held while the statement that records it
+    (`recorded`) has already run: the transaction waits for the write to commit."""
+    blobs = HeldWrites(prefix)
     async with bot_world(database_url, tmp_path, overrides=Overrides(blobs=blobs)) as world:
         ada = await world.started_user(1)
         with statements(world.services.engine) as seen:
             await ada.send_photo(images.jpeg(640, 480))
-            await until(lambda: blobs.held == 1)
-            await until(lambda: inserted_job(seen))  # charged and inserted, not yet committed
-            assert world.model.requests == []
-            assert not any("Creating your superhero" in text_of(m) for m in ada.messages)
-            blobs.release.set()
-            await ada.wait_for(is_avatar, timeout=15)
+            await until(lambda: blobs.held == 1 and recorded(seen))
+            yield Held(world, ada, blobs)
+
+
+async def test_the_charge_runs_while_the_original_is_written(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with photo_held(database_url, tmp_path, "originals/", inserted_job) as held:
+        world, ada, blobs = held.world, held.ada, held.blobs
+        assert world.model.requests == []  # charged and inserted, not yet committed
+        assert not any("Creating your superhero" in text_of(m) for m in ada.messages)
+        blobs.release.set()
+        await ada.wait_for(is_avatar, timeout=15)
         await world.settled()
 
         assert await money(world, 1) == (20, 20)
@@ -88,15 +107,11 @@ async def test_the_charge_runs_while_the_original_is_written(
 async def test_a_failed_write_of_the_original_rolls_the_charge_back(
     database_url: str, tmp_path: Path
 ) -> None:
-    blobs = HeldWrites("originals/")
-    async with bot_world(database_url, tmp_path, overrides=Overrides(blobs=blobs)) as world:
-        ada = await world.started_user(1)
-        with statements(world.services.engine) as seen:
-            await ada.send_photo(images.jpeg(640, 480))
-            await until(lambda: blobs.held == 1 and inserted_job(seen))
-            blobs.failure = StorageError("S3 put failed: ServiceUnavailable (HTTP 503)")
-            blobs.release.set()
-            refusal = await ada.wait_for(lambda m: STORAGE_DOWN in text_of(m), timeout=15)
+    async with photo_held(database_url, tmp_path, "originals/", inserted_job) as held:
+        world, ada, blobs = held.world, held.ada, held.blobs
+        blobs.failure = StorageError("S3 put failed: ServiceUnavailable (HTTP 503)")
+        blobs.release.set()
+        refusal = await ada.wait_for(lambda m: STORAGE_DOWN in text_of(m), timeout=15)
         await world.settled()
 
         assert "refunded" not in text_of(refusal).lower()  # nothing was ever taken
@@ -110,16 +125,11 @@ async def test_a_failed_write_of_the_original_rolls_the_charge_back(
 async def test_the_send_mark_runs_while_the_avatar_is_written(
     database_url: str, tmp_path: Path
 ) -> None:
-    blobs = HeldWrites("avatars/")
-    async with bot_world(database_url, tmp_path, overrides=Overrides(blobs=blobs)) as world:
-        ada = await world.started_user(1)
-        with statements(world.services.engine) as seen:
-            await ada.send_photo(images.jpeg(640, 480))
-            await until(lambda: blobs.held == 1)
-            await until(lambda: marked_send(seen))  # marked, not yet committed
-            assert world.emu.calls("sendPhoto") == []
-            blobs.release.set()
-            await ada.wait_for(is_avatar, timeout=15)
+    async with photo_held(database_url, tmp_path, "avatars/", marked_send) as held:
+        world, ada, blobs = held.world, held.ada, held.blobs
+        assert world.emu.calls("sendPhoto") == []  # marked, not yet committed
+        blobs.release.set()
+        await ada.wait_for(is_avatar, timeout=15)
         rows = await world.settled()
 
         assert await money(world, 1) == (20, 20)
@@ -131,15 +141,11 @@ async def test_the_send_mark_runs_while_the_avatar_is_written(
 async def test_a_failed_write_of_the_avatar_rolls_the_send_mark_back_and_refunds(
     database_url: str, tmp_path: Path
 ) -> None:
-    blobs = HeldWrites("avatars/")
-    async with bot_world(database_url, tmp_path, overrides=Overrides(blobs=blobs)) as world:
-        ada = await world.started_user(1)
-        with statements(world.services.engine) as seen:
-            await ada.send_photo(images.jpeg(640, 480))
-            await until(lambda: blobs.held == 1 and marked_send(seen))
-            blobs.failure = StorageError("S3 put failed: ServiceUnavailable (HTTP 503)")
-            blobs.release.set()
-            notice = await ada.wait_for(lambda m: REFUNDED in text_of(m), timeout=15)
+    async with photo_held(database_url, tmp_path, "avatars/", marked_send) as held:
+        world, ada, blobs = held.world, held.ada, held.blobs
+        blobs.failure = StorageError("S3 put failed: ServiceUnavailable (HTTP 503)")
+        blobs.release.set()
+        notice = await ada.wait_for(lambda m: REFUNDED in text_of(m), timeout=15)
         (row,) = await world.settled()
 
         assert STORAGE_DOWN in text_of(notice)
